@@ -1,0 +1,74 @@
+import type { SessionStorage } from '@remix-run/node'
+import { jwtVerify } from 'jose'
+import type { Issuer } from './issuer.server'
+import { isSessionRevocationStore } from './store'
+
+const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout'
+
+/**
+ * OpenID Connect Back-Channel Logout 1.0, section 2.6: the RP validates the logout token and ends the sessions
+ * it names. Answers 200 on success and 400 `invalid_request` otherwise, never cached.
+ */
+export class BackchannelLogout {
+  /** Logout tokens already used (jti → expiry): a replay is rejected. */
+  private readonly seen = new Map<string, number>()
+
+  constructor(
+    private readonly issuer: Issuer,
+    private readonly clientID: string,
+    private readonly clockToleranceSeconds: number,
+  ) {}
+
+  async handle(request: Request, store: SessionStorage | undefined): Promise<Response> {
+    if (request.method !== 'POST') return reply(405, 'invalid_request', 'POST only')
+    if (!store || !isSessionRevocationStore(store)) return reply(501, 'not_supported', 'No server-side session store')
+    const form = await readForm(request)
+    const token = form?.get('logout_token')
+    if (!token) return reply(400, 'invalid_request', 'logout_token is required')
+    let claims
+    try {
+      ;({ payload: claims } = await jwtVerify(token, this.issuer.jwks(), {
+        issuer: this.issuer.url.href,
+        audience: this.clientID,
+        algorithms: ['RS256'],
+        clockTolerance: this.clockToleranceSeconds,
+        requiredClaims: ['iat', 'jti'],
+        maxTokenAge: '5 minutes',
+      }))
+    } catch {
+      return reply(400, 'invalid_request', 'Invalid logout token')
+    }
+    const events = claims.events as Record<string, unknown> | undefined
+    const sub = typeof claims.sub === 'string' ? claims.sub : undefined
+    const sid = typeof claims.sid === 'string' ? claims.sid : undefined
+    if (!events || typeof events[logoutEvent] !== 'object') return reply(400, 'invalid_request', 'Missing logout event')
+    if ('nonce' in claims) return reply(400, 'invalid_request', 'A logout token must not carry a nonce')
+    if (!sub && !sid) return reply(400, 'invalid_request', 'A logout token needs sub or sid')
+    if (!this.firstUse(claims.jti!, claims.exp ?? (claims.iat ?? 0) + 300)) {
+      return reply(400, 'invalid_request', 'Logout token replayed')
+    }
+    await store.revokeSessions(sid ? { sid } : { sub })
+    return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store' } })
+  }
+
+  private firstUse(jti: string, expiresAtSeconds: number): boolean {
+    const now = Date.now() / 1000
+    for (const [key, expiry] of this.seen) if (expiry < now) this.seen.delete(key)
+    if (this.seen.has(jti)) return false
+    this.seen.set(jti, expiresAtSeconds)
+    return true
+  }
+}
+
+async function readForm(request: Request): Promise<URLSearchParams | undefined> {
+  if (!(request.headers.get('Content-Type') ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+  const body = await request.text().catch(() => '')
+  return body.length > 16 * 1024 ? undefined : new URLSearchParams(body)
+}
+
+function reply(status: number, error: string, description: string): Response {
+  return Response.json(
+    { error, error_description: description },
+    { status, headers: { 'Cache-Control': 'no-store' } },
+  )
+}

@@ -1,0 +1,140 @@
+import * as oauth from 'oauth4webapi'
+import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
+import type { Issuer } from './issuer.server'
+import type { LoginTransaction } from './transaction.server'
+
+export interface ClientOptions {
+  clientID: string
+  clientSecret: string
+  clockToleranceSeconds: number
+}
+
+/** A token endpoint answer, with the ID token's claims already checked by oauth4webapi (iss, aud, azp, exp, iat, nonce). */
+export interface TokenSet {
+  response: oauth.TokenEndpointResponse
+  idTokenClaims?: oauth.IDToken
+}
+
+/** The OAuth 2.0 / OIDC exchanges, done by oauth4webapi (client_secret_post, PKCE S256). */
+export class OAuthClient {
+  private readonly client: oauth.Client
+  private readonly auth: oauth.ClientAuth
+
+  constructor(
+    private readonly issuer: Issuer,
+    options: ClientOptions,
+  ) {
+    this.client = {
+      client_id: options.clientID,
+      id_token_signed_response_alg: 'RS256',
+      [oauth.clockTolerance]: options.clockToleranceSeconds,
+    }
+    this.auth = oauth.ClientSecretPost(options.clientSecret)
+  }
+
+  async authorizationUrl(parameters: Record<string, string | undefined>): Promise<URL> {
+    const as = await this.issuer.authorizationServer()
+    if (!as.authorization_endpoint) throw new AuthError(AuthErrorCode.auth0Down, 'No authorization endpoint')
+    const url = new URL(as.authorization_endpoint)
+    for (const [name, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(name, value)
+    return url
+  }
+
+  /** Validates the authorization response (state, error, iss) and redeems the code. */
+  async exchangeCode(parameters: URLSearchParams, transaction: LoginTransaction): Promise<TokenSet> {
+    const as = await this.issuer.authorizationServer()
+    let callbackParameters: URLSearchParams
+    try {
+      callbackParameters = oauth.validateAuthResponse(as, this.client, parameters, transaction.state)
+    } catch (error) {
+      if (error instanceof oauth.AuthorizationResponseError) {
+        throw new AuthError(safeErrorCode(error.error), 'Auth0 returned an error', { cause: error })
+      }
+      throw new AuthError(AuthErrorCode.invalidRequest, 'Malformed authorization response', { cause: error })
+    }
+    return this.tokenRequest(async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        this.client,
+        this.auth,
+        callbackParameters,
+        transaction.redirectUri,
+        transaction.codeVerifier,
+        this.issuer.httpOptions(),
+      )
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: transaction.nonce,
+        maxAge: transaction.maxAge ?? oauth.skipAuthTimeCheck,
+        requireIdToken: true,
+      })
+    })
+  }
+
+  async refresh(refreshToken: string, parameters?: Record<string, string>): Promise<TokenSet> {
+    const as = await this.issuer.authorizationServer()
+    return this.tokenRequest(async () => {
+      const response = await oauth.refreshTokenGrantRequest(as, this.client, this.auth, refreshToken, {
+        ...this.issuer.httpOptions(),
+        additionalParameters: parameters,
+      })
+      return oauth.processRefreshTokenResponse(as, this.client, response)
+    })
+  }
+
+  async userInfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
+    const as = await this.issuer.authorizationServer()
+    const response = await oauth.userInfoRequest(as, this.client, accessToken, this.issuer.httpOptions())
+    return { ...(await oauth.processUserInfoResponse(as, this.client, expectedSubject, response)) }
+  }
+
+  /** Best effort: logout must finish even when Auth0 is unreachable. */
+  async revoke(refreshToken: string): Promise<boolean> {
+    try {
+      const as = await this.issuer.authorizationServer()
+      const response = await oauth.revocationRequest(as, this.client, this.auth, refreshToken, {
+        ...this.issuer.httpOptions(),
+        additionalParameters: { token_type_hint: 'refresh_token' },
+      })
+      await oauth.processRevocationResponse(response)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
+    try {
+      const response = await run()
+      return { response, idTokenClaims: oauth.getValidatedIdTokenClaims(response) }
+    } catch (error) {
+      throw classifyTokenError(error)
+    }
+  }
+}
+
+/**
+ * Sorts token endpoint failures into what the user can act on: Auth0 said no (invalid_grant, …), Auth0 is
+ * unreachable or failing (5xx, timeout), or its answer failed validation (ID token checks).
+ */
+function classifyTokenError(error: unknown): AuthError {
+  if (error instanceof AuthError) return error
+  if (error instanceof oauth.ResponseBodyError) {
+    if (error.status >= 500) return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
+    return new AuthError(safeErrorCode(error.error), 'Auth0 rejected the token request', { cause: error })
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const code = error.code
+    if (code === oauth.RESPONSE_IS_NOT_CONFORM || code === oauth.RESPONSE_IS_NOT_JSON) {
+      const status = (error.cause as Response | undefined)?.status ?? 0
+      if (status >= 500 || status === 0)
+        return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
+      return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Unexpected token endpoint response', { cause: error })
+    }
+    return new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token failed validation', { cause: error })
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Auth0 rejected the client', { cause: error })
+  }
+  // fetch failures, DNS, refused connections and timeouts
+  return new AuthError(AuthErrorCode.auth0Down, 'Auth0 could not be reached', { cause: error })
+}

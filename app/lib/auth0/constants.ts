@@ -1,0 +1,11 @@
+/** Which kind of token `verifyToken`, `decodeToken` and `isValid` check. */
+export enum Token {
+  ID = 'id',
+  ACCESS = 'access',
+}
+
+/** Where the tokens live: in an encrypted cookie (Browser) or in a server-side store keyed by a cookie (Server). */
+export enum SessionStrategy {
+  Browser = 'browser',
+  Server = 'server',
+}

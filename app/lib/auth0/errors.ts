@@ -1,0 +1,74 @@
+import { errors as joseErrors } from 'jose'
+
+/** The seed's verification error codes (they are jose's codes, kept stable for callers). */
+export const TokenErrorCode = {
+  claimValidationFailed: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  expired: 'ERR_JWT_EXPIRED',
+  invalid: 'ERR_JWT_INVALID',
+  noMatchingKey: 'ERR_JWKS_NO_MATCHING_KEY',
+  multipleMatchingKeys: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+} as const
+export type TokenErrorCode = (typeof TokenErrorCode)[keyof typeof TokenErrorCode]
+
+/** Thrown by `verifyToken` and `decodeToken`; `code` is one of the seed's five codes. */
+export class TokenError extends Error {
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+    /** For claim failures: the claim that failed (e.g. `aud`, `nonce`). */
+    readonly claim?: string,
+  ) {
+    super(message)
+    this.name = 'TokenError'
+  }
+}
+
+/** Folds jose's many error classes into the seed's five codes. */
+export function toTokenError(error: unknown): TokenError {
+  if (error instanceof TokenError) return error
+  if (error instanceof joseErrors.JWTExpired) return new TokenError(TokenErrorCode.expired, error.message, error.claim)
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return new TokenError(TokenErrorCode.claimValidationFailed, error.message, error.claim)
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return new TokenError(TokenErrorCode.noMatchingKey, error.message)
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
+    return new TokenError(TokenErrorCode.multipleMatchingKeys, error.message)
+  const message = error instanceof Error ? error.message : 'Invalid token'
+  return new TokenError(TokenErrorCode.invalid, message)
+}
+
+/**
+ * Codes put in `?error=` on failure redirects. Auth0's own codes (access_denied, login_required, …) are passed
+ * through as they come; these are the library's.
+ */
+export const AuthErrorCode = {
+  missingState: 'missing_state',
+  invalidState: 'invalid_state',
+  invalidRequest: 'invalid_request',
+  auth0Down: 'auth0_down',
+  tokenExchangeFailed: 'token_exchange_failed',
+  idTokenInvalid: 'id_token_invalid',
+  sessionExpired: 'session_expired',
+  refreshFailed: 'refresh_failed',
+  consentRequired: 'consent_required',
+  loginRequired: 'login_required',
+  orgMismatch: 'org_mismatch',
+  unknown: 'unknown_error',
+} as const
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode]
+
+/** An authentication failure with a code that is safe to show in a URL (never a secret, never a token). */
+export class AuthError extends Error {
+  constructor(
+    readonly code: AuthErrorCode | (string & {}),
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'AuthError'
+  }
+}
+
+/** Auth0 error codes look like `access_denied`; anything else is reduced to a generic code. */
+export function safeErrorCode(code: string | null | undefined): string {
+  return code && /^[a-z0-9_]{1,64}$/.test(code) ? code : AuthErrorCode.unknown
+}

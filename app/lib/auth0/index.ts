@@ -1,0 +1,26 @@
+export {
+  AccessTokenError,
+  Auth0RemixServer,
+  type AccessTokenOptions,
+  type CallbackResult,
+  type SessionInfo,
+  type StepUpRequirements,
+} from './authenticator.server'
+export { SessionStrategy, Token } from './constants'
+export { AuthError, AuthErrorCode, TokenError, TokenErrorCode } from './errors'
+export type { Auth0RemixServerOptions, AuthorizeOptions, ClientDetails, HandleCallbackOptions } from './options'
+export { safeRedirect } from './redirects'
+export type { AuthSession } from './session.server'
+export {
+  SESSION_VERSION_FIELD,
+  SessionConflictError,
+  type RefreshLeaseStore,
+  type SessionRevocationStore,
+} from './store'
+export type { VerifyOptions } from './tokens.server'
+export type { Credentials, IdTokenClaims, UserProfile } from './user'
+export {
+  createBrowserSessionStorage,
+  type BrowserSessionStorageOptions,
+  type ChunkedSessionStorage,
+} from './cookie-session.server'

@@ -1,0 +1,88 @@
+import type { SessionStorage } from '@remix-run/node'
+import type { SessionStrategy } from './constants'
+import type { Credentials, UserProfile } from './user'
+
+export interface ClientDetails {
+  /** `tenant.us.auth0.com` (https implied) or a full origin; http only for a loopback emulator. */
+  domain: string
+  clientID: string
+  clientSecret: string
+  /** API identifier: access tokens become JWTs for this API. */
+  audience?: string
+  /** Organization id (`org_…`) or name sent to /authorize and checked in the ID token. */
+  organization?: string
+  /** Callback by form_post (default) or query string. */
+  usePost?: boolean
+  /** Default `openid profile email offline_access`. */
+  scope?: string
+}
+
+export interface Auth0RemixServerOptions {
+  clientDetails: ClientDetails
+  /** Absolute URL of the callback route, e.g. `https://app.example.com/auth/callback`. */
+  callbackURL: string
+  /** Whether Auth0 rotates refresh tokens (Auth0's default is off). Rotated tokens are never replayed. */
+  refreshTokenRotationEnabled?: boolean
+  /** Where a failed login lands, with `?error=<code>`. */
+  failedLoginRedirect: string
+  /** Where `getUser` sends anonymous users, with `?returnTo=`. Default `/login`. */
+  loginURL?: string
+  /** Omit to handle sessions yourself: `handleCallback` then only hands credentials to `credentialsCallback`. */
+  session?: {
+    store: SessionStorage
+    /** Session field that holds the auth data. Default `user`. */
+    key?: string
+    /** Default `SessionStrategy.Browser` (as in the original library). */
+    strategy?: SessionStrategy
+  }
+  /** Called after a login and after every refresh. */
+  credentialsCallback?: (credentials: Credentials, user: UserProfile) => void | Promise<void>
+  /** With both profile cache hooks, `getUser` returns /userinfo data (cached) instead of ID token claims. */
+  profileCacheGet?: (accessToken: string) => Promise<UserProfile | undefined | null>
+  profileCacheSet?: (accessToken: string, profile: UserProfile, expiresAt: number) => Promise<void>
+  /** Secrets for the login-transaction cookie (first encrypts, all decrypt). Default: derived from clientSecret. */
+  secrets?: string[]
+  /** Absolute session lifetime in seconds (default 7 days); idle expiry is the session store's job. */
+  absoluteSessionLifetimeSeconds?: number
+  /** Refresh this many seconds before the access token expires (default 60, at most half its lifetime). */
+  refreshLeewaySeconds?: number
+  /** Clock skew allowed when checking exp/iat/auth_time (default 30). */
+  clockToleranceSeconds?: number
+  /** Timeout for each call to Auth0 (default 5000 ms). */
+  timeoutMs?: number
+  /** Log out through OIDC RP-initiated logout (`/oidc/logout` + id_token_hint) instead of `/v2/logout`. */
+  useOidcLogout?: boolean
+  /** How long another process may hold a refresh lease, and how long a waiting request waits (ms). */
+  refreshLease?: { ttlMs?: number; waitMs?: number }
+  /** Where warnings go (never with a token or secret in them). Default `console`. */
+  logger?: Pick<Console, 'warn'>
+}
+
+interface CommonAuthorizeOptions {
+  /** Auth0 connection name, e.g. `google-oauth2`. */
+  connection?: string
+  /** Extra query parameters on the callback URL (sent identically to /authorize and /oauth/token). */
+  callbackParams?: Record<string, string>
+  /** Same-origin path to land on after login; anything else is ignored. */
+  returnTo?: string | null
+  organization?: string
+  invitation?: string
+  /** Maximum authentication age in seconds (step-up); checked against `auth_time` on callback. */
+  maxAge?: number
+  acrValues?: string
+  audience?: string
+  scope?: string
+  loginHint?: string
+}
+
+/** The seed's table: `silentAuth` cannot be combined with `forceLogin` (a type error, and a runtime error). */
+export type AuthorizeOptions = CommonAuthorizeOptions &
+  (
+    | { silentAuth?: false; forceLogin?: boolean; forceSignup?: boolean }
+    | { silentAuth: true; forceLogin?: false; forceSignup?: boolean }
+  )
+
+export interface HandleCallbackOptions {
+  onSuccessRedirect: string
+  onFailureRedirect?: string
+}

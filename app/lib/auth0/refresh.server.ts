@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto'
+import type { OAuthClient, TokenSet } from './client.server'
+import { AuthError, AuthErrorCode } from './errors'
+import type { AuthSession, LoadedSession, SessionManager } from './session.server'
+import { SingleFlight, sleep } from './single-flight'
+import { isRefreshLeaseStore } from './store'
+import { claimsToKeep, type Credentials, type IdTokenClaims } from './user'
+
+/** The result of a token operation on a session; every request that waited for it gets the same. */
+export interface RefreshOutcome {
+  auth: AuthSession | null
+  /** Why the user was removed from the session. */
+  reason?: string
+  /** Set-Cookie values the waiting requests must send (Browser strategy: the cookie is the session). */
+  setCookies?: string[]
+}
+
+export interface RefresherOptions {
+  client: OAuthClient
+  sessions: SessionManager
+  verifyIdToken: (idToken: string) => Promise<IdTokenClaims>
+  onRefreshed: (auth: AuthSession) => Promise<void>
+  warn: (message: string, error: unknown) => void
+  leaseTtlMs: number
+  leaseWaitMs: number
+}
+
+/** What a token operation does, and how to tell that another request already did it. */
+interface Operation {
+  name: string
+  done: (auth: AuthSession) => boolean
+  run: (auth: AuthSession) => Promise<TokenSet>
+  apply: (auth: AuthSession, tokens: TokenSet) => Promise<AuthSession>
+}
+
+/**
+ * Refresh-token work on a session, one at a time: per process (a promise chain per session) and per cluster
+ * (the store's row lease). Identical concurrent work is shared (SingleFlight); each operation re-reads the session
+ * under the lock and skips if another request already did it, so a rotated refresh token is never replayed.
+ */
+export class TokenRefresher {
+  private readonly flights = new SingleFlight<RefreshOutcome>()
+  private readonly locks = new Map<string, Promise<unknown>>()
+  /** Browser strategy: results by old refresh token, for requests still carrying the pre-refresh cookie. */
+  private readonly recent = new Map<string, { outcome: RefreshOutcome; at: number }>()
+
+  constructor(private readonly options: RefresherOptions) {}
+
+  /** Refreshes the session's tokens when `due` says so (checked again under the lock). */
+  refresh(request: Request, loaded: LoadedSession, due: (auth: AuthSession) => boolean): Promise<RefreshOutcome> {
+    return this.perform(request, loaded, {
+      name: 'refresh',
+      done: (auth) => !due(auth),
+      run: (auth) => this.options.client.refresh(requireRefreshToken(auth)),
+      apply: (auth, tokens) => this.applyRefresh(auth, tokens),
+    })
+  }
+
+  /** A refresh regardless of expiry; skipped if another refresh finished after `since`. */
+  forceRefresh(request: Request, loaded: LoadedSession, since: number): Promise<RefreshOutcome> {
+    return this.perform(request, loaded, {
+      name: 'force',
+      done: (auth) => auth.credentials.lastRefreshed > since,
+      run: (auth) => this.options.client.refresh(requireRefreshToken(auth)),
+      apply: (auth, tokens) => this.applyRefresh(auth, tokens),
+    })
+  }
+
+  /** An access token for another API from the refresh token (Auth0 multi-resource refresh tokens). */
+  audienceToken(
+    request: Request,
+    loaded: LoadedSession,
+    audience: string,
+    scope: string | undefined,
+    fresh: (auth: AuthSession) => boolean,
+  ): Promise<RefreshOutcome> {
+    return this.perform(request, loaded, {
+      name: `audience ${audience} ${scope ?? ''}`,
+      done: fresh,
+      run: (auth) =>
+        this.options.client.refresh(requireRefreshToken(auth), scope ? { audience, scope } : { audience }),
+      apply: async (auth, tokens) => ({
+        ...auth,
+        credentials: {
+          ...auth.credentials,
+          refreshToken: tokens.response.refresh_token ?? auth.credentials.refreshToken,
+        },
+        audiences: {
+          ...auth.audiences,
+          [audience]: {
+            accessToken: tokens.response.access_token,
+            expiresAt: Date.now() + (tokens.response.expires_in ?? 0) * 1000,
+            obtainedAt: Date.now(),
+            scope: tokens.response.scope ?? scope,
+          },
+        },
+      }),
+    })
+  }
+
+  private perform(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
+    const auth = loaded.auth!
+    const sessionKey = loaded.id ? `session:${loaded.id}` : `token:${tokenHash(auth)}`
+    const recent = this.recent.get(sessionKey)
+    if (!loaded.id && recent && Date.now() - recent.at < 60_000) return Promise.resolve(recent.outcome)
+    return this.flights.run(`${sessionKey}|${operation.name}`, () =>
+      this.serialised(sessionKey, async () => {
+        const outcome = await this.underLease(request, loaded, operation)
+        if (!loaded.id) this.remember(sessionKey, outcome)
+        return outcome
+      }),
+    )
+  }
+
+  /** Token calls for one session never overlap in this process. */
+  private async serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve()
+    const current = previous.catch(() => undefined).then(task)
+    this.locks.set(key, current)
+    try {
+      return await current
+    } finally {
+      if (this.locks.get(key) === current) this.locks.delete(key)
+    }
+  }
+
+  private async underLease(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
+    const { sessions, leaseTtlMs, leaseWaitMs } = this.options
+    const store = sessions.config.store
+    // Browser strategy: the cookie is the session, there is nothing to re-read or lease.
+    if (!loaded.id) return this.execute(request, loaded, operation)
+    const leases = isRefreshLeaseStore(store) ? store : null
+    const deadline = Date.now() + leaseWaitMs
+    for (let attempt = 0; ; attempt++) {
+      if (!leases || (await leases.acquireRefreshLease(loaded.id, leaseTtlMs))) {
+        try {
+          const current = await sessions.load(request)
+          if (!current.auth || current.id !== loaded.id) return { auth: null, reason: AuthErrorCode.sessionExpired }
+          if (operation.done(current.auth)) return { auth: current.auth }
+          return await this.execute(request, current, operation)
+        } finally {
+          await leases?.releaseRefreshLease(loaded.id).catch(() => undefined)
+        }
+      }
+      // Another instance holds the lease: wait for its result to appear in the store.
+      await sleep(Math.min(25 * 2 ** attempt, 200))
+      const current = await sessions.load(request)
+      if (!current.auth || current.id !== loaded.id) return { auth: null, reason: AuthErrorCode.sessionExpired }
+      if (operation.done(current.auth)) return { auth: current.auth }
+      if (Date.now() > deadline) {
+        // The holder seems stuck: serve the current token while it still works rather than fail the request.
+        if (current.auth.credentials.expiresAt > Date.now()) return { auth: current.auth }
+        throw new AuthError(AuthErrorCode.refreshFailed, 'Timed out waiting for a token refresh')
+      }
+    }
+  }
+
+  private async execute(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
+    const auth = loaded.auth!
+    const { sessions } = this.options
+    let updated: AuthSession
+    try {
+      updated = await operation.apply(auth, await operation.run(auth))
+    } catch (error) {
+      const code = error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed
+      // An outage is not the user's fault: keep serving while the current access token still works.
+      if (code === AuthErrorCode.auth0Down && auth.credentials.expiresAt > Date.now()) {
+        this.options.warn('Token refresh failed; serving the current token until it expires', error)
+        return { auth }
+      }
+      if (operation.name.startsWith('audience') && code !== AuthErrorCode.auth0Down && code !== 'invalid_grant') {
+        // consent_required, access_denied…: the session is fine, only this API is not available.
+        throw error
+      }
+      const setCookies = await sessions.saveAuth(request, loaded, null)
+      return {
+        auth: null,
+        reason: code === AuthErrorCode.sessionExpired ? code : AuthErrorCode.refreshFailed,
+        setCookies: setCookies ?? undefined,
+      }
+    }
+    const setCookies = await sessions.saveAuth(request, loaded, updated)
+    // Logged out (or revoked) while the refresh was in flight: stay logged out.
+    if (setCookies === null) return { auth: null, reason: AuthErrorCode.sessionExpired }
+    await this.options.onRefreshed(updated)
+    return { auth: updated, setCookies }
+  }
+
+  private async applyRefresh(auth: AuthSession, tokens: TokenSet): Promise<AuthSession> {
+    let claims = auth.claims
+    if (tokens.response.id_token) {
+      const verified = await this.options.verifyIdToken(tokens.response.id_token)
+      if (verified.sub !== auth.sub) {
+        throw new AuthError(AuthErrorCode.idTokenInvalid, 'Refreshed ID token is for another user')
+      }
+      claims = claimsToKeep(verified)
+    }
+    return { ...auth, claims, credentials: credentialsFrom(tokens.response, auth.credentials, Date.now()) }
+  }
+
+  private remember(key: string, outcome: RefreshOutcome): void {
+    const now = Date.now()
+    for (const [entry, value] of this.recent) if (now - value.at > 60_000) this.recent.delete(entry)
+    this.recent.set(key, { outcome, at: now })
+  }
+}
+
+export function credentialsFrom(
+  response: TokenSet['response'],
+  previous: Credentials | undefined,
+  now: number,
+): Credentials {
+  const expiresIn = response.expires_in ?? 0
+  return {
+    accessToken: response.access_token,
+    // Without rotation Auth0 sends no new refresh token: keep the one we have.
+    refreshToken: response.refresh_token ?? previous?.refreshToken,
+    idToken: response.id_token ?? previous?.idToken,
+    tokenType: response.token_type,
+    scope: response.scope ?? previous?.scope,
+    expiresIn,
+    expiresAt: now + expiresIn * 1000,
+    lastRefreshed: now,
+  }
+}
+
+function requireRefreshToken(auth: AuthSession): string {
+  const token = auth.credentials.refreshToken
+  if (!token) throw new AuthError(AuthErrorCode.sessionExpired, 'No refresh token')
+  return token
+}
+
+function tokenHash(auth: AuthSession): string {
+  const token = auth.credentials.refreshToken ?? auth.credentials.accessToken
+  return createHash('sha256').update(token).digest('base64url')
+}

@@ -1,0 +1,99 @@
+import type { Session, SessionStorage } from '@remix-run/node'
+import type { SessionStrategy } from './constants'
+import { isChunkedSessionStorage } from './cookie-session.server'
+import { SESSION_VERSION_FIELD, SessionConflictError } from './store'
+import type { Credentials, IdTokenClaims } from './user'
+
+/** What the library keeps under `session.key` (default `user`). Times are in milliseconds since the epoch. */
+export interface AuthSession {
+  sub: string
+  sid?: string
+  claims: IdTokenClaims
+  credentials: Credentials
+  /** When the user authenticated at Auth0 (from `auth_time`, else login time). */
+  authenticatedAt: number
+  /** Absolute deadline: after it the user must log in again, whatever the refresh token says. */
+  expiresAt: number
+  /** Access tokens for other audiences, obtained with the refresh token. */
+  audiences?: Record<string, { accessToken: string; expiresAt: number; obtainedAt: number; scope?: string }>
+}
+
+export interface SessionConfig {
+  store: SessionStorage
+  key: string
+  strategy: SessionStrategy
+}
+
+/** The session for one request: the Remix session, and the auth part of it if the user is logged in. */
+export interface LoadedSession {
+  session: Session
+  auth: AuthSession | null
+  /** The row id for the Server strategy (null for a new session or the Browser strategy). */
+  id: string | null
+}
+
+/** Reads and writes the auth part of a session the same way for both strategies. */
+export class SessionManager {
+  constructor(readonly config: SessionConfig) {}
+
+  async load(request: Request): Promise<LoadedSession> {
+    const session = await this.config.store.getSession(request.headers.get('Cookie'))
+    const value = session.get(this.config.key) as AuthSession | undefined
+    const auth = value && typeof value === 'object' && typeof value.sub === 'string' ? value : null
+    return { session, auth, id: session.id || null }
+  }
+
+  /** Set-Cookie values (the Browser store may need several chunks). */
+  async commit(session: Session): Promise<string[]> {
+    const { store } = this.config
+    if (isChunkedSessionStorage(store)) return store.commitSessionCookies(session)
+    return [await store.commitSession(session, { expires: this.cookieExpiry(session) })]
+  }
+
+  async destroy(session: Session): Promise<string[]> {
+    const { store } = this.config
+    if (isChunkedSessionStorage(store)) return store.destroySessionCookies(session)
+    return [await store.destroySession(session)]
+  }
+
+  /**
+   * A new session (new id: no fixation) carrying the pre-login values, e.g. a theme or a cart; the old row is
+   * deleted. Returns the new session's Set-Cookie values.
+   */
+  async rotate(previous: Session, auth: AuthSession): Promise<string[]> {
+    const fresh = await this.config.store.getSession()
+    for (const [name, value] of Object.entries(previous.data)) {
+      if (name !== this.config.key && name !== SESSION_VERSION_FIELD) fresh.set(name, value)
+    }
+    fresh.set(this.config.key, auth)
+    if (previous.id) await this.config.store.destroySession(previous)
+    return this.commit(fresh)
+  }
+
+  /**
+   * Writes `auth` into the session, re-reading and retrying when another request changed it meanwhile. Returns
+   * null when the session is gone (logged out or revoked): a late write must not bring it back.
+   */
+  async saveAuth(request: Request, loaded: LoadedSession, auth: AuthSession | null): Promise<string[] | null> {
+    let session = loaded.session
+    for (let attempt = 0; ; attempt++) {
+      if (auth) session.set(this.config.key, auth)
+      else session.unset(this.config.key)
+      try {
+        return await this.commit(session)
+      } catch (error) {
+        if (!(error instanceof SessionConflictError) || error.reason === 'gone' || attempt >= 4) {
+          if (error instanceof SessionConflictError && error.reason === 'gone') return null
+          throw error
+        }
+        session = (await this.load(request)).session
+        if (!session.id) return null
+      }
+    }
+  }
+
+  private cookieExpiry(session: Session): Date | undefined {
+    const auth = session.get(this.config.key) as AuthSession | undefined
+    return auth?.expiresAt ? new Date(auth.expiresAt) : undefined
+  }
+}
