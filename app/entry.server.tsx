@@ -1,0 +1,84 @@
+// First import on purpose: a bad environment must stop `remix-serve` at boot, not fail the first request.
+import { env } from '~/env.server'
+import { PassThrough } from 'node:stream'
+import {
+  createReadableStreamFromReadable,
+  type AppLoadContext,
+  type EntryContext,
+  type HandleDataRequestFunction,
+} from '@remix-run/node'
+import { RemixServer } from '@remix-run/react'
+import { isbot } from 'isbot'
+import { renderToPipeableStream } from 'react-dom/server'
+import { authenticator } from '~/auth.server'
+import { NonceProvider } from '~/components/nonce'
+import { applySecurityHeaders, createNonce, type SecurityOptions } from '~/security.server'
+
+declare module '@remix-run/node' {
+  interface Future {
+    v3_singleFetch: true
+  }
+}
+
+/** How long streamed (deferred) data may take before React gives up on it. */
+export const streamTimeout = 5_000
+
+const security: SecurityOptions = {
+  auth0Origin: env.AUTH0_ORIGIN,
+  appDomain: env.APP_DOMAIN,
+  mode: env.NODE_ENV,
+}
+
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+  loadContext: AppLoadContext,
+) {
+  const nonce = createNonce()
+  applySecurityHeaders(responseHeaders, security, nonce)
+  authenticator.applyHeaders(loadContext, responseHeaders)
+  // Crawlers and SPA mode get the whole document at once; browsers get the shell as soon as it is ready.
+  const waitForAll = isbot(request.headers.get('user-agent')) || remixContext.isSpaMode
+
+  return new Promise<Response>((resolve, reject) => {
+    let shellRendered = false
+    const { pipe, abort } = renderToPipeableStream(
+      <NonceProvider nonce={nonce}>
+        <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+      </NonceProvider>,
+      {
+        nonce,
+        [waitForAll ? 'onAllReady' : 'onShellReady']() {
+          shellRendered = true
+          const body = new PassThrough()
+          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+          resolve(
+            new Response(createReadableStreamFromReadable(body), {
+              headers: responseHeaders,
+              status: responseStatusCode,
+            }),
+          )
+          pipe(body)
+        },
+        onShellError(error: unknown) {
+          reject(error)
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500
+          // Errors before the shell is ready reject the promise and Remix logs them; later ones only surface here.
+          if (shellRendered) console.error(error)
+        },
+      },
+    )
+    // Abort after the stream timeout so pending promises reject and the response can finish.
+    setTimeout(abort, streamTimeout + 1_000)
+  })
+}
+
+export const handleDataRequest: HandleDataRequestFunction = (response, { context }) => {
+  applySecurityHeaders(response.headers, security)
+  authenticator.applyHeaders(context, response.headers)
+  return response
+}

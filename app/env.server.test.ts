@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest'
+import { parseEnv } from './env.server'
+
+const strongSecret = 'Zr4pQ9vXk2mN7bT1wY6cH3jL8sD5fG0a'
+const otherStrongSecret = 'p0O9i8U7y6T5r4E3w2Q1a2S3d4F5g6H7'
+
+const development = {
+  AUTH0_DOMAIN: 'tenant.us.auth0.com',
+  AUTH0_CLIENT_ID: 'client-id',
+  AUTH0_CLIENT_SECRET: 'client-secret-value',
+  APP_DOMAIN: 'http://localhost:3000',
+  SESSION_SECRET: 'dev',
+}
+
+const production = {
+  ...development,
+  NODE_ENV: 'production',
+  APP_DOMAIN: 'https://app.example.com',
+  SESSION_SECRET: strongSecret,
+  DATABASE_URL: 'postgresql://app@db.internal:5432/app',
+}
+
+function failure(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(source)
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('expected parseEnv to throw')
+}
+
+describe('parseEnv', () => {
+  it('applies defaults for development', () => {
+    const env = parseEnv(development)
+    expect(env).toMatchObject({
+      NODE_ENV: 'development',
+      AUTH0_DOMAIN: 'tenant.us.auth0.com',
+      AUTH0_ORIGIN: 'https://tenant.us.auth0.com',
+      AUTH0_RESPONSE_MODE: 'form_post',
+      APP_DOMAIN: 'http://localhost:3000',
+      SESSION_SECRETS: ['dev'],
+      DATABASE_URL: 'file:./data/app.db',
+      PORT: 3000,
+      ALLOW_AUTH0_EMULATOR: false,
+    })
+    expect(env.AUTH0_AUDIENCE).toBeUndefined()
+    expect(env.AUTH0_ORGANIZATION).toBeUndefined()
+  })
+
+  it('treats empty values as unset', () => {
+    const env = parseEnv({ ...development, AUTH0_AUDIENCE: '', PORT: '', DATABASE_URL: '' })
+    expect(env.AUTH0_AUDIENCE).toBeUndefined()
+    expect(env.PORT).toBe(3000)
+    expect(env.DATABASE_URL).toBe('file:./data/app.db')
+    expect(failure({ ...development, AUTH0_CLIENT_SECRET: '' })).toBe(
+      'Invalid environment: AUTH0_CLIENT_SECRET is required',
+    )
+  })
+
+  it.each([
+    ['tenant.us.auth0.com', 'https://tenant.us.auth0.com', 'tenant.us.auth0.com'],
+    ['tenant.us.auth0.com/', 'https://tenant.us.auth0.com', 'tenant.us.auth0.com'],
+    ['https://login.example.com/', 'https://login.example.com', 'login.example.com'],
+    ['http://127.0.0.1:3334', 'http://127.0.0.1:3334', '127.0.0.1:3334'],
+    ['HTTPS://Tenant.EU.Auth0.com', 'https://tenant.eu.auth0.com', 'tenant.eu.auth0.com'],
+  ])('normalises AUTH0_DOMAIN %s to the origin %s', (domain, origin, host) => {
+    const env = parseEnv({ ...development, AUTH0_DOMAIN: domain })
+    expect(env.AUTH0_ORIGIN).toBe(origin)
+    expect(env.AUTH0_DOMAIN).toBe(host)
+  })
+
+  it.each([
+    'ftp://tenant.auth0.com',
+    'https://tenant.auth0.com/path',
+    'https://tenant.auth0.com/?x=1',
+    'not a host',
+  ])('rejects AUTH0_DOMAIN %s', (domain) => {
+    expect(failure({ ...development, AUTH0_DOMAIN: domain })).toMatch(
+      /^Invalid environment: AUTH0_DOMAIN must be/,
+    )
+  })
+
+  it('normalises APP_DOMAIN without a trailing slash and rejects non-URLs', () => {
+    expect(parseEnv({ ...development, APP_DOMAIN: 'https://app.example.com/' }).APP_DOMAIN).toBe(
+      'https://app.example.com',
+    )
+    expect(parseEnv({ ...development, APP_DOMAIN: 'https://example.com/app/' }).APP_DOMAIN).toBe(
+      'https://example.com/app',
+    )
+    expect(failure({ ...development, APP_DOMAIN: 'app.example.com' })).toMatch(
+      /APP_DOMAIN must be an http\(s\) URL/,
+    )
+    expect(failure({ ...development, APP_DOMAIN: 'javascript:alert(1)' })).toMatch(/APP_DOMAIN must be/)
+  })
+
+  it('names every missing variable at once', () => {
+    const message = failure({})
+    for (const name of [
+      'AUTH0_DOMAIN',
+      'AUTH0_CLIENT_ID',
+      'AUTH0_CLIENT_SECRET',
+      'APP_DOMAIN',
+      'SESSION_SECRET',
+    ]) {
+      expect(message).toContain(`${name} is required`)
+    }
+    expect(message).not.toContain('DATABASE_URL')
+  })
+
+  it('splits SESSION_SECRET into a rotation list, first one first', () => {
+    const env = parseEnv({ ...development, SESSION_SECRET: ' new , old ,, ' })
+    expect(env.SESSION_SECRETS).toEqual(['new', 'old'])
+    expect(failure({ ...development, SESSION_SECRET: ' , ' })).toBe(
+      'Invalid environment: SESSION_SECRET is required',
+    )
+  })
+
+  it('validates DATABASE_URL schemes', () => {
+    expect(parseEnv({ ...development, DATABASE_URL: 'postgres://u@h/db' }).DATABASE_URL).toBe(
+      'postgres://u@h/db',
+    )
+    expect(parseEnv({ ...development, DATABASE_URL: 'file:/tmp/x.db' }).DATABASE_URL).toBe('file:/tmp/x.db')
+    expect(failure({ ...development, DATABASE_URL: 'mysql://u@h/db' })).toMatch(
+      /DATABASE_URL must start with file:/,
+    )
+  })
+
+  it('validates PORT', () => {
+    expect(parseEnv({ ...development, PORT: '8080' }).PORT).toBe(8080)
+    expect(failure({ ...development, PORT: 'eighty' })).toMatch(/PORT must be a port number/)
+    expect(failure({ ...development, PORT: '70000' })).toMatch(/PORT must be between 1 and 65535/)
+  })
+
+  it('validates NODE_ENV and AUTH0_RESPONSE_MODE', () => {
+    expect(failure({ ...development, NODE_ENV: 'staging' })).toMatch(/NODE_ENV must be/)
+    expect(parseEnv({ ...development, AUTH0_RESPONSE_MODE: 'query' }).AUTH0_RESPONSE_MODE).toBe('query')
+    expect(failure({ ...development, AUTH0_RESPONSE_MODE: 'fragment' })).toMatch(
+      /AUTH0_RESPONSE_MODE must be/,
+    )
+  })
+
+  it('keeps optional audience and organization', () => {
+    const env = parseEnv({
+      ...development,
+      AUTH0_AUDIENCE: 'https://api.example.com',
+      AUTH0_ORGANIZATION: 'org_1',
+    })
+    expect(env.AUTH0_AUDIENCE).toBe('https://api.example.com')
+    expect(env.AUTH0_ORGANIZATION).toBe('org_1')
+  })
+
+  describe('in production', () => {
+    it('accepts a real configuration', () => {
+      const env = parseEnv({ ...production, SESSION_SECRET: `${strongSecret},${otherStrongSecret}` })
+      expect(env.NODE_ENV).toBe('production')
+      expect(env.SESSION_SECRETS).toEqual([strongSecret, otherStrongSecret])
+    })
+
+    it('requires DATABASE_URL', () => {
+      expect(failure({ ...production, DATABASE_URL: undefined })).toBe(
+        'Invalid environment: DATABASE_URL is required',
+      )
+    })
+
+    it('rejects short secrets, also in a rotation list', () => {
+      expect(failure({ ...production, SESSION_SECRET: 'short' })).toMatch(
+        /SESSION_SECRET must hold secrets of at least 32/,
+      )
+      expect(failure({ ...production, SESSION_SECRET: `${strongSecret},short` })).toMatch(/SESSION_SECRET/)
+    })
+
+    it.each([
+      'local-dev-session-secret-change-me-in-production',
+      'this-is-an-example-secret-of-32-chars-or-more',
+    ])('rejects the published secret %s', (secret) => {
+      expect(failure({ ...production, SESSION_SECRET: secret })).toMatch(
+        /SESSION_SECRET uses a published example/,
+      )
+    })
+
+    it.each([
+      'http://127.0.0.1:3334',
+      'localhost:3334',
+      'https://localhost',
+      'http://[::1]:3334',
+      'http://idp.example',
+    ])('refuses the emulator-like AUTH0_DOMAIN %s', (domain) => {
+      expect(failure({ ...production, AUTH0_DOMAIN: domain })).toMatch(
+        /^Invalid environment: AUTH0_DOMAIN points at a local/,
+      )
+    })
+
+    it('allows the emulator when ALLOW_AUTH0_EMULATOR=true', () => {
+      const env = parseEnv({
+        ...production,
+        AUTH0_DOMAIN: 'http://127.0.0.1:3334',
+        ALLOW_AUTH0_EMULATOR: 'true',
+      })
+      expect(env.AUTH0_ORIGIN).toBe('http://127.0.0.1:3334')
+      expect(env.ALLOW_AUTH0_EMULATOR).toBe(true)
+    })
+
+    it('allows loopback domains outside production', () => {
+      expect(
+        parseEnv({ ...development, NODE_ENV: 'test', AUTH0_DOMAIN: 'http://localhost:3334' }).AUTH0_ORIGIN,
+      ).toBe('http://localhost:3334')
+    })
+  })
+
+  it('never puts a secret value in the message', () => {
+    const secret = 'tiny-secret-value'
+    const message = failure({
+      ...production,
+      SESSION_SECRET: secret,
+      AUTH0_CLIENT_SECRET: secret,
+      PORT: secret,
+    })
+    expect(message).toContain('SESSION_SECRET')
+    expect(message).not.toContain(secret)
+  })
+})

@@ -1,0 +1,170 @@
+import { z } from 'zod'
+
+type Mode = 'development' | 'production' | 'test'
+type EnvSource = Record<string, string | undefined>
+
+const defaultDatabaseUrl = 'file:./data/app.db'
+const minProductionSecretLength = 32
+
+/** Secrets that ship in templates and docs: anyone can forge cookies signed with them. */
+const publicSecrets = new Set([
+  'super-duper-s3cret',
+  's3cr3t',
+  's3cret1',
+  'secret',
+  'changeme',
+  'change-me',
+  'local-dev-session-secret-change-me-in-production',
+])
+const publicSecretMarkers = ['change-me', 'changeme', 'example', 'not-for-production']
+
+const required = z.string({ error: 'is required' })
+const optional = z.string().optional()
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value)
+  } catch {
+    return null
+  }
+}
+
+const isHttp = (url: URL) => url.protocol === 'https:' || url.protocol === 'http:'
+const isBareOrigin = (url: URL) =>
+  url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  )
+}
+
+/** A bare host (`tenant.us.auth0.com`) means https; a full origin (`http://127.0.0.1:3334`) is kept as given. */
+function auth0Domain(mode: Mode, allowEmulator: boolean) {
+  return required.transform((value, ctx) => {
+    const url = parseUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`)
+    if (!url || !isHttp(url) || !isBareOrigin(url)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a host like tenant.us.auth0.com or an http(s) origin',
+      })
+      return z.NEVER
+    }
+    // The local emulator signs tokens with a key anyone can read: never trust it in production by accident.
+    if (mode === 'production' && !allowEmulator && (url.protocol === 'http:' || isLoopback(url.hostname))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'points at a local emulator in production (set ALLOW_AUTH0_EMULATOR=true to allow it)',
+      })
+      return z.NEVER
+    }
+    return url
+  })
+}
+
+const appDomain = required.transform((value, ctx) => {
+  const url = parseUrl(value)
+  if (!url || !isHttp(url) || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL like https://app.example.com' })
+    return z.NEVER
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '')
+})
+
+function sessionSecrets(mode: Mode) {
+  return required.transform((value, ctx) => {
+    const secrets = value
+      .split(',')
+      .map((secret) => secret.trim())
+      .filter(Boolean)
+    if (secrets.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'is required' })
+      return z.NEVER
+    }
+    if (mode !== 'production') return secrets
+    if (secrets.some((secret) => secret.length < minProductionSecretLength)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must hold secrets of at least ${minProductionSecretLength} characters each in production`,
+      })
+    }
+    const isPublic = (secret: string) =>
+      publicSecrets.has(secret.toLowerCase()) ||
+      publicSecretMarkers.some((marker) => secret.toLowerCase().includes(marker))
+    if (secrets.some(isPublic)) {
+      ctx.addIssue({ code: 'custom', message: 'uses a published example value; generate a random secret' })
+    }
+    return secrets
+  })
+}
+
+function databaseUrl(mode: Mode) {
+  const url = mode === 'production' ? required : required.default(defaultDatabaseUrl)
+  return url.refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
+    message: 'must start with file: (SQLite) or postgres:// / postgresql:// (PostgreSQL)',
+  })
+}
+
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, 'must be a port number')
+  .transform(Number)
+  .refine((value) => value >= 1 && value <= 65535, 'must be between 1 and 65535')
+  .default(3000)
+
+function envSchema(mode: Mode, allowEmulator: boolean) {
+  return z
+    .object({
+      AUTH0_DOMAIN: auth0Domain(mode, allowEmulator),
+      AUTH0_CLIENT_ID: required,
+      AUTH0_CLIENT_SECRET: required,
+      AUTH0_AUDIENCE: optional,
+      AUTH0_ORGANIZATION: optional,
+      AUTH0_RESPONSE_MODE: z
+        .enum(['form_post', 'query'], { error: 'must be form_post or query' })
+        .default('form_post'),
+      APP_DOMAIN: appDomain,
+      SESSION_SECRET: sessionSecrets(mode),
+      DATABASE_URL: databaseUrl(mode),
+      PORT: port,
+    })
+    .transform(({ AUTH0_DOMAIN, SESSION_SECRET, ...rest }) => ({
+      ...rest,
+      NODE_ENV: mode,
+      ALLOW_AUTH0_EMULATOR: allowEmulator,
+      AUTH0_DOMAIN: AUTH0_DOMAIN.host,
+      AUTH0_ORIGIN: AUTH0_DOMAIN.origin,
+      SESSION_SECRETS: SESSION_SECRET,
+    }))
+}
+
+export type Env = z.output<ReturnType<typeof envSchema>>
+
+const modeSchema = z.enum(['development', 'production', 'test']).default('development')
+
+/**
+ * Validates the process environment. The error names every bad variable and why, never a value: it ends up
+ * in logs.
+ */
+export function parseEnv(source: EnvSource): Env {
+  // `NAME=` in a .env file means "not set", not "set to nothing".
+  const input = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const mode = modeSchema.safeParse(input.NODE_ENV)
+  if (!mode.success) throw invalidEnvironment(['NODE_ENV must be development, production or test'])
+  const result = envSchema(mode.data, input.ALLOW_AUTH0_EMULATOR === 'true').safeParse(input)
+  if (!result.success) {
+    throw invalidEnvironment(result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`))
+  }
+  return result.data
+}
+
+function invalidEnvironment(problems: string[]): Error {
+  return new Error(`Invalid environment: ${problems.join('; ')}`)
+}
+
+export const env = parseEnv(process.env)

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// First-run setup (also the first step of `npm run dev`): a local .env, then the database schema.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const envFile = path.join(root, '.env')
+
+if (!existsSync(envFile)) {
+  copyFileSync(path.join(root, '.env.example'), envFile)
+  console.log('setup: created .env from .env.example (local Auth0 emulator settings)')
+}
+
+// Variables already in the environment win over .env, as with `remix dev`.
+process.loadEnvFile(envFile)
+
+const migrate = spawnSync(process.execPath, [path.join(root, 'scripts/prisma.mjs'), 'migrate', 'deploy'], {
+  cwd: root,
+  stdio: 'inherit',
+})
+if (migrate.error) throw migrate.error
+process.exit(migrate.status ?? 1)
