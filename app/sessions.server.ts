@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto'
+import { createCookie, createSessionStorage } from '@remix-run/node'
+import type { Session, SessionData, SessionStorage } from '@remix-run/node'
+import { db as appDb } from '~/db.server'
+import type { Db } from '~/db.server'
+import { SESSION_VERSION_FIELD, SessionConflictError } from '~/lib/auth0/store'
+import type { RefreshLeaseStore, SessionRevocationStore } from '~/lib/auth0/store'
+
+export interface PrismaSessionStorageOptions {
+  db: Db
+  /** The first secret signs new cookies; all of them verify, so a secret can be rotated in without logouts. */
+  secrets: string[]
+  secure: boolean
+  /** The session-data key whose `sub` / `sid` are indexed for revocation. */
+  key?: string
+  idleTimeoutSeconds?: number
+  absoluteTimeoutSeconds?: number
+  cookieName?: string
+  now?: () => number
+}
+
+export interface SessionSummary {
+  id: string
+  createdAt: Date
+  updatedAt: Date
+  expiresAt: Date
+  idleExpiresAt: Date
+  sid: string | null
+}
+
+export type PrismaSessionStorage = SessionStorage &
+  RefreshLeaseStore &
+  SessionRevocationStore & {
+    /** The user's unexpired sessions, newest first. */
+    listSessions(sub: string): Promise<SessionSummary[]>
+    revokeSession(id: string): Promise<boolean>
+    /** "Log out other devices": deletes the user's sessions except `keepId`; returns how many. */
+    revokeOtherSessions(sub: string, keepId: string): Promise<number>
+    deleteExpired(): Promise<number>
+  }
+
+/** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
+const IDLE_SLIDE_INTERVAL_MS = 60_000
+
+export function createPrismaSessionStorage(options: PrismaSessionStorageOptions): PrismaSessionStorage {
+  const { db, key = 'user', idleTimeoutSeconds = 86_400, absoluteTimeoutSeconds = 604_800 } = options
+  const now = options.now ?? Date.now
+  const idleMs = idleTimeoutSeconds * 1000
+  // Leases are per process: another storage instance (another process) cannot release ours.
+  const leaseOwner = randomBytes(12).toString('base64url')
+
+  const cookie = createCookie(options.cookieName ?? '__session', {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.secure,
+    path: '/',
+    secrets: options.secrets,
+    maxAge: absoluteTimeoutSeconds,
+  })
+
+  const isLive = (row: { expiresAt: Date; idleExpiresAt: Date }, at: number) =>
+    row.expiresAt.getTime() > at && row.idleExpiresAt.getTime() > at
+  const liveWhere = (at: number) => ({ expiresAt: { gt: new Date(at) }, idleExpiresAt: { gt: new Date(at) } })
+
+  function indexedFields(data: SessionData) {
+    const auth = data[key] as { sub?: unknown; sid?: unknown } | undefined
+    const { [SESSION_VERSION_FIELD]: _version, ...stored } = data
+    return {
+      data: JSON.stringify(stored),
+      sub: typeof auth?.sub === 'string' ? auth.sub : null,
+      sid: typeof auth?.sid === 'string' ? auth.sid : null,
+    }
+  }
+
+  async function insert(data: SessionData, requestedExpiry: Date | undefined) {
+    const at = now()
+    const absolute = at + absoluteTimeoutSeconds * 1000
+    const expiresAt = new Date(requestedExpiry ? Math.min(absolute, requestedExpiry.getTime()) : absolute)
+    return db.session.create({
+      data: {
+        id: randomBytes(32).toString('base64url'),
+        ...indexedFields(data),
+        expiresAt,
+        idleExpiresAt: new Date(at + idleMs),
+        createdAt: new Date(at),
+        updatedAt: new Date(at),
+      },
+      select: { id: true, expiresAt: true, version: true },
+    })
+  }
+
+  /** A conditional write: never recreates a deleted row, never overwrites a newer version. */
+  async function update(id: string, data: SessionData) {
+    const at = now()
+    const readVersion = data[SESSION_VERSION_FIELD]
+    const [row] = await db.session.updateManyAndReturn({
+      where: { id, ...(typeof readVersion === 'number' && { version: readVersion }), ...liveWhere(at) },
+      data: {
+        ...indexedFields(data),
+        version: { increment: 1 },
+        idleExpiresAt: new Date(at + idleMs),
+        updatedAt: new Date(at),
+      },
+      select: { id: true, expiresAt: true, version: true },
+    })
+    if (row) return row
+    const current = await db.session.findUnique({
+      where: { id },
+      select: { expiresAt: true, idleExpiresAt: true },
+    })
+    throw new SessionConflictError(current && isLive(current, at) ? 'version' : 'gone')
+  }
+
+  async function read(id: string): Promise<SessionData | null> {
+    const at = now()
+    const row = await db.session.findUnique({
+      where: { id },
+      select: { data: true, version: true, expiresAt: true, idleExpiresAt: true },
+    })
+    if (!row) return null
+    if (!isLive(row, at)) {
+      await db.session.deleteMany({ where: { id } })
+      return null
+    }
+    const slidTo = at + idleMs
+    if (slidTo - row.idleExpiresAt.getTime() >= IDLE_SLIDE_INTERVAL_MS) {
+      // Not a data change: the version stays, so this cannot make a concurrent writer conflict.
+      await db.session.updateMany({ where: { id }, data: { idleExpiresAt: new Date(slidTo) } })
+    }
+    return { ...(JSON.parse(row.data) as SessionData), [SESSION_VERSION_FIELD]: row.version }
+  }
+
+  const storage = createSessionStorage({
+    cookie,
+    createData: async (data, expires) => (await insert(data, expires)).id,
+    readData: read,
+    updateData: async (id, data) => {
+      await update(id, data)
+    },
+    deleteData: async (id) => {
+      await db.session.deleteMany({ where: { id } })
+    },
+  })
+
+  return {
+    ...storage,
+
+    // Remix's commitSession would give the cookie the caller's expiry; it must end with the row's absolute
+    // deadline instead, which only the database knows.
+    async commitSession(session: Session, cookieOptions) {
+      const requestedExpiry =
+        cookieOptions?.maxAge != null ? new Date(now() + cookieOptions.maxAge * 1000) : cookieOptions?.expires
+      const row = session.id
+        ? await update(session.id, session.data)
+        : await insert(session.data, requestedExpiry)
+      // A second commit of the same session object (same request) must not conflict with the first.
+      if (session.id) session.set(SESSION_VERSION_FIELD, row.version)
+      const maxAge = Math.max(0, Math.floor((row.expiresAt.getTime() - now()) / 1000))
+      return cookie.serialize(row.id, { ...cookieOptions, expires: row.expiresAt, maxAge })
+    },
+
+    async acquireRefreshLease(sessionId, ttlMs) {
+      const at = now()
+      const { count } = await db.session.updateMany({
+        where: { id: sessionId, OR: [{ leaseUntil: null }, { leaseUntil: { lte: new Date(at) } }] },
+        data: { leaseUntil: new Date(at + ttlMs), leaseOwner },
+      })
+      return count === 1
+    },
+
+    async releaseRefreshLease(sessionId) {
+      await db.session.updateMany({
+        where: { id: sessionId, leaseOwner },
+        data: { leaseUntil: null, leaseOwner: null },
+      })
+    },
+
+    async revokeSessions({ sid, sub }) {
+      const matches = [sid !== undefined && { sid }, sub !== undefined && { sub }].filter((match) => !!match)
+      if (matches.length === 0) return 0
+      return (await db.session.deleteMany({ where: { OR: matches } })).count
+    },
+
+    async revokeSession(id) {
+      return (await db.session.deleteMany({ where: { id } })).count === 1
+    },
+
+    async revokeOtherSessions(sub, keepId) {
+      return (await db.session.deleteMany({ where: { sub, id: { not: keepId } } })).count
+    },
+
+    async listSessions(sub) {
+      return db.session.findMany({
+        where: { sub, ...liveWhere(now()) },
+        orderBy: { createdAt: 'desc' },
+        select: {
+          id: true,
+          createdAt: true,
+          updatedAt: true,
+          expiresAt: true,
+          idleExpiresAt: true,
+          sid: true,
+        },
+      })
+    },
+
+    async deleteExpired() {
+      const at = new Date(now())
+      const { count } = await db.session.deleteMany({
+        where: { OR: [{ expiresAt: { lte: at } }, { idleExpiresAt: { lte: at } }] },
+      })
+      return count
+    },
+  }
+}
+
+/** Deletes expired rows every `intervalMs` without keeping the process alive; returns a stop function. */
+export function startSessionCleanup(
+  storage: Pick<PrismaSessionStorage, 'deleteExpired'>,
+  intervalMs: number,
+) {
+  const timer = setInterval(() => {
+    storage.deleteExpired().catch((error: unknown) => console.error('Session cleanup failed', error))
+  }, intervalMs)
+  timer.unref()
+  return (): void => clearInterval(timer)
+}
+
+let appStorage: PrismaSessionStorage | undefined
+
+/** The app's session storage: SESSION_SECRET (comma-separated, newest first), Secure when APP_DOMAIN is https. */
+export function getSessionStorage(): PrismaSessionStorage {
+  if (appStorage) return appStorage
+  const secrets = (process.env.SESSION_SECRET ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean)
+  if (secrets.length === 0) throw new Error('SESSION_SECRET must hold at least one secret')
+  appStorage = createPrismaSessionStorage({
+    db: appDb,
+    secrets,
+    secure: (process.env.APP_DOMAIN ?? '').startsWith('https:'),
+  })
+  return appStorage
+}
