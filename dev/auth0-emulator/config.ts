@@ -1,0 +1,119 @@
+export interface EmulatorClient {
+  clientId: string
+  clientSecret: string
+  redirectUris: string[]
+  /** Auth0's "Allowed Logout URLs": returnTo of /v2/logout and post_logout_redirect_uri of /oidc/logout. */
+  logoutUrls: string[]
+  backchannelLogoutUri?: string
+}
+
+export interface EmulatorUser {
+  /** The part after `auth0|` in the subject. */
+  id: string
+  email: string
+  emailVerified: boolean
+  name: string
+  givenName?: string
+  familyName?: string
+  nickname?: string
+}
+
+/** An Auth0 "API": the value of `audience` and the permissions it knows. */
+export interface EmulatorApi {
+  identifier: string
+  scopes: string[]
+}
+
+export interface EmulatorOrganization {
+  id: string
+  name: string
+  displayName?: string
+}
+
+/** Lifetimes in seconds. */
+export interface EmulatorTtl {
+  accessToken: number
+  idToken: number
+  /** Absolute lifetime of a refresh token family, counted from the first login. */
+  refreshToken: number
+  /** Idle lifetime: a refresh token unused for this long expires. */
+  refreshTokenIdle: number
+  session: number
+  authorizationCode: number
+}
+
+export interface EmulatorOptions {
+  /** Default 3334; 0 picks a free port. */
+  port?: number
+  host?: string
+  clients?: EmulatorClient[]
+  users?: EmulatorUser[]
+  apis?: EmulatorApi[]
+  organizations?: EmulatorOrganization[]
+  ttl?: Partial<EmulatorTtl>
+  /** Auth0's refresh token "Reuse Interval": a rotated refresh token still works for this many seconds. */
+  refreshTokenReuseIntervalSeconds?: number
+  /** No request or error logging. */
+  quiet?: boolean
+}
+
+export const DEFAULT_PORT = 3334
+
+export const DEFAULT_CLIENT: EmulatorClient = {
+  clientId: 'remix-stack-local',
+  clientSecret: 'local-emulator-client-secret-not-for-production',
+  redirectUris: ['http://localhost:3000/auth/callback'],
+  logoutUrls: ['http://localhost:3000', 'http://localhost:3000/'],
+  backchannelLogoutUri: 'http://localhost:3000/auth/backchannel-logout',
+}
+
+export const DEFAULT_USERS: EmulatorUser[] = [
+  {
+    id: 'alice',
+    email: 'alice@example.com',
+    emailVerified: true,
+    name: 'Alice Liddell',
+    givenName: 'Alice',
+    familyName: 'Liddell',
+  },
+  {
+    id: 'bob',
+    email: 'bob@example.com',
+    emailVerified: true,
+    name: 'Bob Builder',
+    givenName: 'Bob',
+    familyName: 'Builder',
+  },
+  {
+    id: 'carol',
+    email: 'carol@example.com',
+    emailVerified: false,
+    name: 'Carol Danvers',
+    givenName: 'Carol',
+    familyName: 'Danvers',
+  },
+]
+
+export const DEFAULT_APIS: EmulatorApi[] = [
+  { identifier: 'http://localhost:3000/api', scopes: ['read:profile'] },
+  { identifier: 'https://api.example.test', scopes: ['read:data', 'write:data'] },
+]
+
+export const DEFAULT_ORGANIZATIONS: EmulatorOrganization[] = [
+  { id: 'org_acme', name: 'acme', displayName: 'Acme Inc.' },
+  { id: 'org_globex', name: 'globex', displayName: 'Globex Corporation' },
+]
+
+/** Auth0's tenant defaults, except a short-lived authorization code. */
+export const DEFAULT_TTL: EmulatorTtl = {
+  accessToken: 86_400,
+  idToken: 36_000,
+  refreshToken: 2_592_000,
+  refreshTokenIdle: 1_296_000,
+  session: 259_200,
+  authorizationCode: 60,
+}
+
+export function subjectOf(user: EmulatorUser): string {
+  return `auth0|${user.id}`
+}

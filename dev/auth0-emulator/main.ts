@@ -1,0 +1,62 @@
+/** `npm run dev:idp`: the emulator for `npm run dev`, configured from the same .env as the app. */
+import { existsSync } from 'node:fs'
+
+import { DEFAULT_CLIENT, DEFAULT_PORT, type EmulatorTtl } from './config'
+import { startEmulator } from './server'
+
+if (existsSync('.env')) process.loadEnvFile('.env')
+
+const env = process.env
+const appDomain = (env.APP_DOMAIN || 'http://localhost:3000').replace(/\/$/, '')
+
+const TTL_VARIABLES: Record<keyof EmulatorTtl, string> = {
+  accessToken: 'EMULATOR_ACCESS_TOKEN_TTL',
+  idToken: 'EMULATOR_ID_TOKEN_TTL',
+  refreshToken: 'EMULATOR_REFRESH_TOKEN_TTL',
+  refreshTokenIdle: 'EMULATOR_REFRESH_TOKEN_IDLE_TTL',
+  session: 'EMULATOR_SESSION_TTL',
+  authorizationCode: 'EMULATOR_AUTHORIZATION_CODE_TTL',
+}
+
+function seconds(name: string): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number of seconds, got "${raw}"`)
+  return value
+}
+
+const ttl: Partial<EmulatorTtl> = {}
+for (const [key, name] of Object.entries(TTL_VARIABLES) as [keyof EmulatorTtl, string][]) {
+  const value = seconds(name)
+  if (value !== undefined) ttl[key] = value
+}
+
+const emulator = await startEmulator({
+  port: seconds('EMULATOR_PORT') ?? DEFAULT_PORT,
+  host: env.EMULATOR_HOST || '127.0.0.1',
+  clients: [
+    {
+      clientId: env.AUTH0_CLIENT_ID || DEFAULT_CLIENT.clientId,
+      clientSecret: env.AUTH0_CLIENT_SECRET || DEFAULT_CLIENT.clientSecret,
+      redirectUris: [`${appDomain}/auth/callback`],
+      logoutUrls: [appDomain, `${appDomain}/`],
+      backchannelLogoutUri: `${appDomain}/auth/backchannel-logout`,
+    },
+  ],
+  ttl,
+  refreshTokenReuseIntervalSeconds: seconds('EMULATOR_REFRESH_TOKEN_REUSE_INTERVAL'),
+  quiet: env.EMULATOR_QUIET === 'true',
+})
+
+console.log(`Auth0 emulator ready: issuer ${emulator.issuer}`)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  })
+}

@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Context, Middleware, Next } from 'koa'
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
+import type Provider from 'oidc-provider'
+
+import { handleControl } from './control-routes'
+import { FAULT_PATHS, type FaultEndpoint } from './faults'
+import { readBody } from './http'
+import { handleInteraction } from './interactions'
+import { v2Logout } from './logout'
+import type { EmulatorState } from './state'
+import { avatarSvg } from './views'
+
+/**
+ * What the emulator adds around oidc-provider: its own pages and control API, counters, faults, and the
+ * Auth0 request/response details oidc-provider has no option for.
+ */
+export function emulatorRoutes(state: EmulatorState, provider: Provider): Middleware {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path.startsWith('/__emulator/')) return handleControl(ctx, state)
+    state.counters.countEndpoint(counterKey(ctx.path))
+
+    if (ctx.path.startsWith('/u/login/')) return handleInteraction(ctx, state, provider)
+    if (ctx.path === '/v2/logout' && ctx.method === 'GET') return v2Logout(ctx, state, provider)
+    if (ctx.path.startsWith('/avatars/')) return serveAvatar(ctx, state)
+
+    const isToken = ctx.path === FAULT_PATHS.token && ctx.method === 'POST'
+    if (isToken) await prepareTokenRequest(ctx, state)
+    if (await injectEndpointFault(ctx, state)) return
+    if (ctx.path === FAULT_PATHS.userinfo) await useUserinfoTwin(ctx, state)
+
+    await next()
+
+    if (isToken && ctx.status === 200) await finishTokenResponse(ctx, state)
+  }
+}
+
+/** Paths with ids in them are counted under one name. */
+function counterKey(path: string): string {
+  if (path.startsWith('/u/login/')) return path.endsWith('/signup') ? '/u/signup' : '/u/login'
+  if (path.startsWith('/authorize/')) return '/authorize/resume'
+  if (path.startsWith('/avatars/')) return '/avatars'
+  return path
+}
+
+/**
+ * Counts the grant type and maps Auth0's `audience` to RFC 8707 `resource`, which is what oidc-provider's
+ * refresh grant takes. The body is handed on pre-parsed (oidc-provider reads `req.body` then).
+ */
+async function prepareTokenRequest(ctx: Context, state: EmulatorState): Promise<void> {
+  const params = new URLSearchParams(await readBody(ctx.req))
+  state.counters.countGrant(params.get('grant_type') ?? 'unknown')
+  const audience = params.get('audience')
+  if (audience !== null) {
+    if (!params.has('resource')) params.set('resource', audience)
+    params.delete('audience')
+  }
+  Object.assign(ctx.req, { body: Object.fromEntries(params) })
+}
+
+async function injectEndpointFault(ctx: Context, state: EmulatorState): Promise<boolean> {
+  const endpoint = (Object.keys(FAULT_PATHS) as FaultEndpoint[]).find(
+    (name) => FAULT_PATHS[name] === ctx.path,
+  )
+  const fault = endpoint && state.faults.takeEndpointFault(endpoint)
+  if (!fault) return false
+  if ('delayMs' in fault) {
+    await sleep(fault.delayMs)
+    return false
+  }
+  ctx.status = fault.status
+  ctx.body = {
+    error: 'server_error',
+    error_description: `fault injected by the Auth0 emulator (${endpoint})`,
+  }
+  return true
+}
+
+/** Auth0 JWT access tokens work at /userinfo; oidc-provider's don't, so their opaque twin is used instead. */
+async function useUserinfoTwin(ctx: Context, state: EmulatorState): Promise<void> {
+  const [scheme, token] = (ctx.get('authorization') || ' ').split(' ')
+  if (scheme?.toLowerCase() !== 'bearer' || !token || token.split('.').length !== 3) return
+  try {
+    const twin = state.userinfoTwins.get(String(decodeJwt(token).jti))
+    if (!twin) return
+    await jwtVerify(token, createLocalJWKSet(state.keys.publicJwks), {
+      issuer: state.issuer,
+      audience: `${state.issuer}userinfo`,
+    })
+    ctx.req.headers.authorization = `Bearer ${twin}`
+  } catch {
+    // Not a valid emulator JWT: oidc-provider answers invalid_token for it.
+  }
+}
+
+/** Auth0 answers with every granted scope; then any token faults apply. */
+async function finishTokenResponse(ctx: Context, state: EmulatorState): Promise<void> {
+  const body = ctx.body as Record<string, unknown> | undefined
+  if (!body || typeof body !== 'object') return
+  if (typeof body.access_token === 'string' && body.access_token.split('.').length === 3) {
+    const { scope } = decodeJwt(body.access_token)
+    if (typeof scope === 'string') body.scope = scope
+  }
+  if (typeof body.id_token === 'string') {
+    const tamper = state.faults.takeIdTokenTamper()
+    if (tamper) body.id_token = await state.tamperer.idToken(body.id_token, tamper)
+  }
+  if (typeof body.access_token === 'string') {
+    const tamper = state.faults.takeAccessTokenTamper()
+    if (tamper) body.access_token = await state.tamperer.accessToken(body.access_token, tamper)
+  }
+}
+
+function serveAvatar(ctx: Context, state: EmulatorState): void {
+  const id = decodeURIComponent(ctx.path.slice('/avatars/'.length).replace(/\.svg$/, ''))
+  const user = state.users.find((candidate) => candidate.id === id)
+  if (!user) {
+    ctx.status = 404
+    return
+  }
+  ctx.type = 'image/svg+xml'
+  ctx.set('cache-control', 'public, max-age=3600')
+  ctx.body = avatarSvg(user)
+}

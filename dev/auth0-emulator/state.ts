@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+
+import {
+  subjectOf,
+  type EmulatorApi,
+  type EmulatorClient,
+  type EmulatorOrganization,
+  type EmulatorTtl,
+  type EmulatorUser,
+} from './config'
+import { FaultState } from './faults'
+import type { KeyRing } from './keys'
+import type { MemoryStore } from './store'
+import { TokenTamperer } from './tamper'
+
+/** What one authorization request asked for beyond OIDC, remembered per grant (one grant per login). */
+export interface AuthorizationContext {
+  audience?: string
+  organization?: EmulatorOrganization
+  connection?: string
+  invitation?: string
+}
+
+export interface CounterSnapshot {
+  endpoints: Record<string, number>
+  grants: Record<string, number>
+}
+
+export class Counters {
+  #endpoints: Record<string, number> = {}
+  #grants: Record<string, number> = {}
+
+  countEndpoint(path: string): void {
+    this.#endpoints[path] = (this.#endpoints[path] ?? 0) + 1
+  }
+
+  countGrant(grantType: string): void {
+    this.#grants[grantType] = (this.#grants[grantType] ?? 0) + 1
+  }
+
+  snapshot(): CounterSnapshot {
+    return { endpoints: { ...this.#endpoints }, grants: { ...this.#grants } }
+  }
+
+  reset(): void {
+    this.#endpoints = {}
+    this.#grants = {}
+  }
+}
+
+export interface EmulatorStateInit {
+  issuer: string
+  clients: EmulatorClient[]
+  users: EmulatorUser[]
+  apis: EmulatorApi[]
+  organizations: EmulatorOrganization[]
+  ttl: EmulatorTtl
+  store: MemoryStore
+  keys: KeyRing
+  quiet: boolean
+}
+
+/** Everything the emulator knows at run time; the Provider's configuration reads it on every request. */
+export class EmulatorState {
+  readonly issuer: string
+  readonly origin: string
+  readonly clients: EmulatorClient[]
+  readonly users: EmulatorUser[]
+  readonly apis: EmulatorApi[]
+  readonly organizations: EmulatorOrganization[]
+  ttl: EmulatorTtl
+  readonly store: MemoryStore
+  readonly keys: KeyRing
+  readonly quiet: boolean
+  readonly faults = new FaultState()
+  readonly counters = new Counters()
+  readonly tamperer: TokenTamperer
+  readonly authorizations = new Map<string, AuthorizationContext>()
+  /** JWT access token jti → an opaque twin that /userinfo accepts (Auth0 JWTs carry `<issuer>userinfo`). */
+  readonly userinfoTwins = new Map<string, string>()
+  /** Stable across Provider rebuilds so IdP sessions survive key rotation. */
+  readonly cookieKeys = [randomBytes(32).toString('base64url')]
+  /** `updated_at` of every user: Auth0 sends an ISO date. */
+  readonly startedAt = new Date().toISOString()
+  /** Set by the server: swaps in a Provider built for the current keys. */
+  replaceProvider: () => void = () => {}
+
+  constructor(init: EmulatorStateInit) {
+    this.issuer = init.issuer
+    this.origin = init.issuer.replace(/\/$/, '')
+    this.clients = init.clients
+    this.users = [...init.users]
+    this.apis = init.apis
+    this.organizations = init.organizations
+    this.ttl = init.ttl
+    this.store = init.store
+    this.keys = init.keys
+    this.quiet = init.quiet
+    this.tamperer = new TokenTamperer(init.keys)
+  }
+
+  findUserByEmail(email: string): EmulatorUser | undefined {
+    const wanted = email.trim().toLowerCase()
+    return this.users.find((user) => user.email.toLowerCase() === wanted)
+  }
+
+  findUserBySubject(sub: string): EmulatorUser | undefined {
+    return this.users.find((user) => subjectOf(user) === sub)
+  }
+
+  /** Auth0 accepts an organization's id or its name in `organization`. */
+  findOrganization(idOrName: string): EmulatorOrganization | undefined {
+    const wanted = idOrName.toLowerCase()
+    return this.organizations.find((org) => org.id === idOrName || org.name.toLowerCase() === wanted)
+  }
+
+  findClient(clientId: string): EmulatorClient | undefined {
+    return this.clients.find((client) => client.clientId === clientId)
+  }
+
+  findApi(identifier: string): EmulatorApi | undefined {
+    return this.apis.find((api) => api.identifier === identifier)
+  }
+
+  avatarUrl(user: EmulatorUser): string {
+    return `${this.issuer}avatars/${encodeURIComponent(user.id)}.svg`
+  }
+
+  log(message: string): void {
+    if (!this.quiet) console.log(`[auth0-emulator] ${message}`)
+  }
+}
