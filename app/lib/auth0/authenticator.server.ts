@@ -81,7 +81,8 @@ export class Auth0RemixServer {
           client: this.client,
           sessions: this.sessions,
           verifyIdToken: (idToken) => this.verifyIdToken(idToken, {}),
-          onRefreshed: async (auth) => this.options.credentialsCallback?.(auth.credentials, userFromClaims(auth.claims)),
+          onRefreshed: async (auth) =>
+            this.options.credentialsCallback?.(auth.credentials, userFromClaims(auth.claims)),
           warn: (message, error) => this.warn(message, error),
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
@@ -98,15 +99,20 @@ export class Auth0RemixServer {
    */
   async authorize(options?: AuthorizeOptions): Promise<never>
   async authorize(request: Request, options?: AuthorizeOptions): Promise<never>
-  async authorize(requestOrOptions?: Request | AuthorizeOptions, maybeOptions?: AuthorizeOptions): Promise<never> {
+  async authorize(
+    requestOrOptions?: Request | AuthorizeOptions,
+    maybeOptions?: AuthorizeOptions,
+  ): Promise<never> {
     const request = requestOrOptions instanceof Request ? requestOrOptions : new Request(this.appOrigin)
-    const options: AuthorizeOptions = (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
+    const options: AuthorizeOptions =
+      (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
     if (options.silentAuth && options.forceLogin) {
       throw new TypeError('authorize(): silentAuth cannot be combined with forceLogin')
     }
     const { clientDetails } = this.options
     const redirectUri = new URL(this.options.callbackURL)
-    for (const [name, value] of Object.entries(options.callbackParams ?? {})) redirectUri.searchParams.set(name, value)
+    for (const [name, value] of Object.entries(options.callbackParams ?? {}))
+      redirectUri.searchParams.set(name, value)
     const transaction: LoginTransaction = {
       state: oauth.generateRandomState(),
       nonce: oauth.generateRandomNonce(),
@@ -141,7 +147,8 @@ export class Auth0RemixServer {
       login_hint: options.loginHint,
     })
     const headers = new Headers()
-    for (const cookie of await this.transactions.begin(request, transaction)) headers.append('Set-Cookie', cookie)
+    for (const cookie of await this.transactions.begin(request, transaction))
+      headers.append('Set-Cookie', cookie)
     throw redirect(url.href, { headers })
   }
 
@@ -160,14 +167,16 @@ export class Auth0RemixServer {
       const code = error instanceof AuthError ? error.code : AuthErrorCode.unknown
       if (!(error instanceof AuthError)) this.warn('Login callback failed unexpectedly', error)
       const headers = new Headers({ 'Cache-Control': 'no-store' })
-      for (const cookie of (error as { setCookies?: string[] }).setCookies ?? []) headers.append('Set-Cookie', cookie)
+      for (const cookie of (error as { setCookies?: string[] }).setCookies ?? [])
+        headers.append('Set-Cookie', cookie)
       throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers })
     }
     const headers = new Headers({ 'Cache-Control': 'no-store' })
     for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
     if (this.sessions) {
       const loaded = await this.sessions.load(request)
-      for (const cookie of await this.sessions.rotate(loaded.session, result.session)) headers.append('Set-Cookie', cookie)
+      for (const cookie of await this.sessions.rotate(loaded.session, result.session))
+        headers.append('Set-Cookie', cookie)
     }
     await this.options.credentialsCallback?.(result.session.credentials, result.user)
     throw redirect(result.returnTo ?? options.onSuccessRedirect, { headers })
@@ -177,7 +186,10 @@ export class Auth0RemixServer {
   private async holdFormPost(request: Request): Promise<Response> {
     const parameters = await formPostParameters(request)
     const url = new URL(request.url)
-    const headers = new Headers({ 'Cache-Control': 'no-store', 'Set-Cookie': await this.transactions.hold(parameters) })
+    const headers = new Headers({
+      'Cache-Control': 'no-store',
+      'Set-Cookie': await this.transactions.hold(parameters),
+    })
     return redirect(url.pathname + url.search, { status: 303, headers })
   }
 
@@ -192,16 +204,21 @@ export class Auth0RemixServer {
       const state = parameters.get('state')
       if (!state) {
         const error = parameters.get('error')
-        throw new AuthError(error ? safeErrorCode(error) : AuthErrorCode.missingState, 'The callback has no state')
+        throw new AuthError(
+          error ? safeErrorCode(error) : AuthErrorCode.missingState,
+          'The callback has no state',
+        )
       }
       const { transaction, clear } = await this.transactions.take(request, state)
       if (clear) setCookies.push(clear)
-      if (!transaction) throw new AuthError(AuthErrorCode.invalidState, 'No login transaction matches this state')
+      if (!transaction)
+        throw new AuthError(AuthErrorCode.invalidState, 'No login transaction matches this state')
       const tokens = await this.client.exchangeCode(parameters, transaction)
       const session = await this.sessionFromTokens(tokens, transaction)
       return { session, user: userFromClaims(session.claims), returnTo: transaction.returnTo, setCookies }
     } catch (error) {
-      const failure = error instanceof AuthError ? error : new AuthError(AuthErrorCode.unknown, 'Login failed')
+      const failure =
+        error instanceof AuthError ? error : new AuthError(AuthErrorCode.unknown, 'Login failed')
       throw Object.assign(failure, { setCookies })
     }
   }
@@ -270,7 +287,8 @@ export class Auth0RemixServer {
       claims: auth.claims,
       authenticatedAt: auth.authenticatedAt,
       accessTokenExpiresAt: auth.credentials.expiresAt,
-      lastRefreshedAt: auth.credentials.lastRefreshed === auth.authenticatedAt ? null : auth.credentials.lastRefreshed,
+      lastRefreshedAt:
+        auth.credentials.lastRefreshed === auth.authenticatedAt ? null : auth.credentials.lastRefreshed,
       sessionExpiresAt: auth.expiresAt,
       sessionId: loaded?.id ?? null,
     }
@@ -281,7 +299,11 @@ export class Auth0RemixServer {
    * audience in the session). `refresh: true` forces a new one. Same single-flight guarantees as `getUser`.
    * Throws `AccessTokenError` when Auth0 refuses (consent_required, invalid_grant…): turn it into a re-login.
    */
-  async getAccessToken(request: Request, options: AccessTokenOptions = {}, context?: object): Promise<string> {
+  async getAccessToken(
+    request: Request,
+    options: AccessTokenOptions = {},
+    context?: object,
+  ): Promise<string> {
     const started = Date.now()
     const key = context ?? request
     const { auth, loaded, reason } = await this.resolve(request, context)
@@ -290,21 +312,24 @@ export class Auth0RemixServer {
     const defaultAudience = !options.audience || options.audience === this.options.clientDetails.audience
     if (defaultAudience && !options.refresh) return auth.credentials.accessToken
     const audience = options.audience
-    const outcome = await (defaultAudience
-      ? this.refresher!.forceRefresh(request, current, started)
-      : this.refresher!.audienceToken(request, current, audience!, options.scope, (candidate) => {
-          const token = candidate.audiences?.[audience!]
-          if (!token) return false
-          if (options.refresh) return token.obtainedAt > started
-          return token.expiresAt - Date.now() > 60_000 && hasScopes(token.scope, options.scope)
-        })
+    const outcome = await (
+      defaultAudience
+        ? this.refresher!.forceRefresh(request, current, started)
+        : this.refresher!.audienceToken(request, current, audience!, options.scope, (candidate) => {
+            const token = candidate.audiences?.[audience!]
+            if (!token) return false
+            if (options.refresh) return token.obtainedAt > started
+            return token.expiresAt - Date.now() > 60_000 && hasScopes(token.scope, options.scope)
+          })
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
     })
     this.remember(key, outcome.setCookies ?? null)
     this.perRequest.set(key, Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason }))
     if (!outcome.auth) throw new AccessTokenError(outcome.reason ?? AuthErrorCode.refreshFailed)
-    const token = defaultAudience ? outcome.auth.credentials.accessToken : outcome.auth.audiences?.[audience!]?.accessToken
+    const token = defaultAudience
+      ? outcome.auth.credentials.accessToken
+      : outcome.auth.audiences?.[audience!]?.accessToken
     if (!token) throw new AccessTokenError(AuthErrorCode.refreshFailed)
     return token
   }
@@ -334,13 +359,20 @@ export class Auth0RemixServer {
    * Step-up: the session info, or a redirect to log in again when the authentication is older than `maxAge`
    * seconds or lacks the `acr` asked for (e.g. before changing an email address).
    */
-  async requireAuth(request: Request, requirements: StepUpRequirements = {}, context?: object): Promise<SessionInfo> {
+  async requireAuth(
+    request: Request,
+    requirements: StepUpRequirements = {},
+    context?: object,
+  ): Promise<SessionInfo> {
     const info = await this.getSessionInfo(request, context)
     const tooOld =
       requirements.maxAge !== undefined && Date.now() - info.authenticatedAt > requirements.maxAge * 1000
     const wrongAcr = requirements.acr !== undefined && info.claims.acr !== requirements.acr
     if (!tooOld && !wrongAcr) return info
-    const query: Record<string, string> = { returnTo: currentPath(request), error: 'reauthentication_required' }
+    const query: Record<string, string> = {
+      returnTo: currentPath(request),
+      error: 'reauthentication_required',
+    }
     if (requirements.maxAge !== undefined) query.maxAge = String(requirements.maxAge)
     if (requirements.acr !== undefined) query.acr = requirements.acr
     throw redirect(withQuery(this.options.loginURL ?? '/login', query))
@@ -395,7 +427,10 @@ export class Auth0RemixServer {
   }
 
   private refreshDue(auth: AuthSession): boolean {
-    const leewayMs = Math.min((this.options.refreshLeewaySeconds ?? 60) * 1000, (auth.credentials.expiresIn * 1000) / 2)
+    const leewayMs = Math.min(
+      (this.options.refreshLeewaySeconds ?? 60) * 1000,
+      (auth.credentials.expiresIn * 1000) / 2,
+    )
     return auth.credentials.expiresAt - Date.now() <= leewayMs
   }
 
@@ -407,13 +442,21 @@ export class Auth0RemixServer {
    */
   async logout(request: Request, options?: { returnTo?: string }): Promise<never>
   async logout(redirectTo: string, headers?: HeadersInit): Promise<never>
-  async logout(requestOrRedirect: Request | string, second?: { returnTo?: string } | HeadersInit): Promise<never> {
+  async logout(
+    requestOrRedirect: Request | string,
+    second?: { returnTo?: string } | HeadersInit,
+  ): Promise<never> {
     if (typeof requestOrRedirect === 'string') {
-      throw redirect(await this.auth0LogoutUrl(requestOrRedirect), { headers: second as HeadersInit | undefined })
+      throw redirect(await this.auth0LogoutUrl(requestOrRedirect), {
+        headers: second as HeadersInit | undefined,
+      })
     }
     const request = requestOrRedirect
     assertSameOriginPost(request, this.appOrigin)
-    const returnTo = new URL(safeRedirect((second as { returnTo?: string } | undefined)?.returnTo, '/'), this.appOrigin)
+    const returnTo = new URL(
+      safeRedirect((second as { returnTo?: string } | undefined)?.returnTo, '/'),
+      this.appOrigin,
+    )
     const headers = new Headers({ 'Cache-Control': 'no-store' })
     let idToken: string | undefined
     if (this.sessions) {
@@ -537,12 +580,15 @@ async function formPostParameters(request: Request): Promise<URLSearchParams> {
     throw new AuthError(AuthErrorCode.invalidRequest, 'Unexpected callback body')
   }
   const body = await request.text().catch(() => '')
-  if (body.length > maxCallbackBodyBytes) throw new AuthError(AuthErrorCode.invalidRequest, 'Callback body too large')
+  if (body.length > maxCallbackBodyBytes)
+    throw new AuthError(AuthErrorCode.invalidRequest, 'Callback body too large')
   return new URLSearchParams(body)
 }
 
 function organizationMatches(claims: IdTokenClaims, organization: string): boolean {
-  return organization.startsWith('org_') ? claims.org_id === organization : claims.org_name === organization.toLowerCase()
+  return organization.startsWith('org_')
+    ? claims.org_id === organization
+    : claims.org_name === organization.toLowerCase()
 }
 
 function withQuery(target: string, query: Record<string, string>): string {

@@ -21,7 +21,8 @@ export class BackchannelLogout {
 
   async handle(request: Request, store: SessionStorage | undefined): Promise<Response> {
     if (request.method !== 'POST') return reply(405, 'invalid_request', 'POST only')
-    if (!store || !isSessionRevocationStore(store)) return reply(501, 'not_supported', 'No server-side session store')
+    if (!store || !isSessionRevocationStore(store))
+      return reply(501, 'not_supported', 'No server-side session store')
     const form = await readForm(request)
     const token = form?.get('logout_token')
     if (!token) return reply(400, 'invalid_request', 'logout_token is required')
@@ -41,7 +42,8 @@ export class BackchannelLogout {
     const events = claims.events as Record<string, unknown> | undefined
     const sub = typeof claims.sub === 'string' ? claims.sub : undefined
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined
-    if (!events || typeof events[logoutEvent] !== 'object') return reply(400, 'invalid_request', 'Missing logout event')
+    if (!events || typeof events[logoutEvent] !== 'object')
+      return reply(400, 'invalid_request', 'Missing logout event')
     if ('nonce' in claims) return reply(400, 'invalid_request', 'A logout token must not carry a nonce')
     if (!sub && !sid) return reply(400, 'invalid_request', 'A logout token needs sub or sid')
     if (!this.firstUse(claims.jti!, claims.exp ?? (claims.iat ?? 0) + 300)) {
@@ -61,7 +63,8 @@ export class BackchannelLogout {
 }
 
 async function readForm(request: Request): Promise<URLSearchParams | undefined> {
-  if (!(request.headers.get('Content-Type') ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+  if (!(request.headers.get('Content-Type') ?? '').startsWith('application/x-www-form-urlencoded'))
+    return undefined
   const body = await request.text().catch(() => '')
   return body.length > 16 * 1024 ? undefined : new URLSearchParams(body)
 }

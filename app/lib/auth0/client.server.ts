@@ -36,7 +36,8 @@ export class OAuthClient {
     const as = await this.issuer.authorizationServer()
     if (!as.authorization_endpoint) throw new AuthError(AuthErrorCode.auth0Down, 'No authorization endpoint')
     const url = new URL(as.authorization_endpoint)
-    for (const [name, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(name, value)
+    for (const [name, value] of Object.entries(parameters))
+      if (value !== undefined) url.searchParams.set(name, value)
     return url
   }
 
@@ -44,6 +45,11 @@ export class OAuthClient {
   async exchangeCode(parameters: URLSearchParams, transaction: LoginTransaction): Promise<TokenSet> {
     const as = await this.issuer.authorizationServer()
     let callbackParameters: URLSearchParams
+    for (const name of new Set(parameters.keys())) {
+      if (parameters.getAll(name).length > 1) {
+        throw new AuthError(AuthErrorCode.invalidRequest, `Parameter ${name} appears more than once`)
+      }
+    }
     try {
       callbackParameters = oauth.validateAuthResponse(as, this.client, parameters, transaction.state)
     } catch (error) {
@@ -112,6 +118,16 @@ export class OAuthClient {
   }
 }
 
+/** oauth4webapi failures that mean the ID token (or its claims) did not pass validation. */
+const idTokenChecks = new Set<string>([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.JSON_ATTRIBUTE_COMPARISON,
+  oauth.KEY_SELECTION,
+  oauth.INVALID_RESPONSE,
+  oauth.UNSUPPORTED_OPERATION,
+])
+
 /**
  * Sorts token endpoint failures into what the user can act on: Auth0 said no (invalid_grant, …), Auth0 is
  * unreachable or failing (5xx, timeout), or its answer failed validation (ID token checks).
@@ -119,7 +135,8 @@ export class OAuthClient {
 function classifyTokenError(error: unknown): AuthError {
   if (error instanceof AuthError) return error
   if (error instanceof oauth.ResponseBodyError) {
-    if (error.status >= 500) return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
+    if (error.status >= 500)
+      return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
     return new AuthError(safeErrorCode(error.error), 'Auth0 rejected the token request', { cause: error })
   }
   if (error instanceof oauth.OperationProcessingError) {
@@ -128,9 +145,16 @@ function classifyTokenError(error: unknown): AuthError {
       const status = (error.cause as Response | undefined)?.status ?? 0
       if (status >= 500 || status === 0)
         return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
-      return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Unexpected token endpoint response', { cause: error })
+      return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Unexpected token endpoint response', {
+        cause: error,
+      })
     }
-    return new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token failed validation', { cause: error })
+    if (code && idTokenChecks.has(code)) {
+      return new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token failed validation', { cause: error })
+    }
+    return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Unexpected token endpoint response', {
+      cause: error,
+    })
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     return new AuthError(AuthErrorCode.tokenExchangeFailed, 'Auth0 rejected the client', { cause: error })

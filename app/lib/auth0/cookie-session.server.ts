@@ -61,7 +61,8 @@ export function createBrowserSessionStorage(options: BrowserSessionStorageOption
     const cookies = parts.map((part, index) => serializeCookie(chunkName(index), part, attributes(maxAge)))
     // Chunks a larger session used before are deleted.
     const previous = (session as Session & { chunks?: number }).chunks ?? 0
-    for (let index = parts.length; index < previous; index++) cookies.push(serializeCookie(chunkName(index), '', attributes(0)))
+    for (let index = parts.length; index < previous; index++)
+      cookies.push(serializeCookie(chunkName(index), '', attributes(0)))
     return cookies
   }
 

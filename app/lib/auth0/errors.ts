@@ -26,10 +26,12 @@ export class TokenError extends Error {
 /** Folds jose's many error classes into the seed's five codes. */
 export function toTokenError(error: unknown): TokenError {
   if (error instanceof TokenError) return error
-  if (error instanceof joseErrors.JWTExpired) return new TokenError(TokenErrorCode.expired, error.message, error.claim)
+  if (error instanceof joseErrors.JWTExpired)
+    return new TokenError(TokenErrorCode.expired, error.message, error.claim)
   if (error instanceof joseErrors.JWTClaimValidationFailed)
     return new TokenError(TokenErrorCode.claimValidationFailed, error.message, error.claim)
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return new TokenError(TokenErrorCode.noMatchingKey, error.message)
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return new TokenError(TokenErrorCode.noMatchingKey, error.message)
   if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
     return new TokenError(TokenErrorCode.multipleMatchingKeys, error.message)
   const message = error instanceof Error ? error.message : 'Invalid token'

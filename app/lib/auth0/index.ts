@@ -8,7 +8,12 @@ export {
 } from './authenticator.server'
 export { SessionStrategy, Token } from './constants'
 export { AuthError, AuthErrorCode, TokenError, TokenErrorCode } from './errors'
-export type { Auth0RemixServerOptions, AuthorizeOptions, ClientDetails, HandleCallbackOptions } from './options'
+export type {
+  Auth0RemixServerOptions,
+  AuthorizeOptions,
+  ClientDetails,
+  HandleCallbackOptions,
+} from './options'
 export { safeRedirect } from './redirects'
 export type { AuthSession } from './session.server'
 export {

@@ -41,7 +41,10 @@ export class Issuer {
 
   /** Options every oauth4webapi HTTP call gets: a timeout, and http permission for a loopback emulator. */
   httpOptions(): { signal: AbortSignal; [oauth.allowInsecureRequests]?: boolean } {
-    return { signal: AbortSignal.timeout(this.options.timeoutMs), [oauth.allowInsecureRequests]: this.insecure }
+    return {
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      [oauth.allowInsecureRequests]: this.insecure,
+    }
   }
 
   async authorizationServer(): Promise<oauth.AuthorizationServer> {

@@ -40,9 +40,12 @@ describe('safeRedirect', () => {
     expect(safeRedirect(payload, '/fallback')).toBe('/fallback')
   })
 
-  it.each(['/dashboard', '/a/b?c=d#e', '/search?q=%2F', '/caf%C3%A9'])('keeps the same-origin path %j', (path) => {
-    expect(safeRedirect(path, '/fallback')).toBe(path)
-  })
+  it.each(['/dashboard', '/a/b?c=d#e', '/search?q=%2F', '/caf%C3%A9'])(
+    'keeps the same-origin path %j',
+    (path) => {
+      expect(safeRedirect(path, '/fallback')).toBe(path)
+    },
+  )
 
   it('ignores non-strings', () => {
     expect(safeRedirect(null)).toBe('/')

@@ -15,7 +15,8 @@ export function safeRedirect(to: FormDataEntryValue | string | null | undefined,
     return fallback
   }
   // eslint-disable-next-line no-control-regex
-  if (decoded.startsWith('//') || decoded.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(decoded)) return fallback
+  if (decoded.startsWith('//') || decoded.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(decoded))
+    return fallback
   const base = 'http://app.invalid'
   const url = new URL(to, base)
   const normalized = url.pathname + url.search + url.hash

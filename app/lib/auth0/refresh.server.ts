@@ -47,7 +47,11 @@ export class TokenRefresher {
   constructor(private readonly options: RefresherOptions) {}
 
   /** Refreshes the session's tokens when `due` says so (checked again under the lock). */
-  refresh(request: Request, loaded: LoadedSession, due: (auth: AuthSession) => boolean): Promise<RefreshOutcome> {
+  refresh(
+    request: Request,
+    loaded: LoadedSession,
+    due: (auth: AuthSession) => boolean,
+  ): Promise<RefreshOutcome> {
     return this.perform(request, loaded, {
       name: 'refresh',
       done: (auth) => !due(auth),
@@ -124,7 +128,11 @@ export class TokenRefresher {
     }
   }
 
-  private async underLease(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
+  private async underLease(
+    request: Request,
+    loaded: LoadedSession,
+    operation: Operation,
+  ): Promise<RefreshOutcome> {
     const { sessions, leaseTtlMs, leaseWaitMs } = this.options
     const store = sessions.config.store
     // Browser strategy: the cookie is the session, there is nothing to re-read or lease.
@@ -135,7 +143,8 @@ export class TokenRefresher {
       if (!leases || (await leases.acquireRefreshLease(loaded.id, leaseTtlMs))) {
         try {
           const current = await sessions.load(request)
-          if (!current.auth || current.id !== loaded.id) return { auth: null, reason: AuthErrorCode.sessionExpired }
+          if (!current.auth || current.id !== loaded.id)
+            return { auth: null, reason: AuthErrorCode.sessionExpired }
           if (operation.done(current.auth)) return { auth: current.auth }
           return await this.execute(request, current, operation)
         } finally {
@@ -145,7 +154,8 @@ export class TokenRefresher {
       // Another instance holds the lease: wait for its result to appear in the store.
       await sleep(Math.min(25 * 2 ** attempt, 200))
       const current = await sessions.load(request)
-      if (!current.auth || current.id !== loaded.id) return { auth: null, reason: AuthErrorCode.sessionExpired }
+      if (!current.auth || current.id !== loaded.id)
+        return { auth: null, reason: AuthErrorCode.sessionExpired }
       if (operation.done(current.auth)) return { auth: current.auth }
       if (Date.now() > deadline) {
         // The holder seems stuck: serve the current token while it still works rather than fail the request.
@@ -155,7 +165,11 @@ export class TokenRefresher {
     }
   }
 
-  private async execute(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
+  private async execute(
+    request: Request,
+    loaded: LoadedSession,
+    operation: Operation,
+  ): Promise<RefreshOutcome> {
     const auth = loaded.auth!
     const { sessions } = this.options
     let updated: AuthSession
@@ -168,7 +182,11 @@ export class TokenRefresher {
         this.options.warn('Token refresh failed; serving the current token until it expires', error)
         return { auth }
       }
-      if (operation.name.startsWith('audience') && code !== AuthErrorCode.auth0Down && code !== 'invalid_grant') {
+      if (
+        operation.name.startsWith('audience') &&
+        code !== AuthErrorCode.auth0Down &&
+        code !== 'invalid_grant'
+      ) {
         // consent_required, access_denied…: the session is fine, only this API is not available.
         throw error
       }

@@ -12,12 +12,16 @@ export class Sealer {
     if (secrets.length === 0 || secrets.some((secret) => secret.length === 0)) {
       throw new Error('At least one non-empty secret is required')
     }
-    this.keys = secrets.map((secret) => new Uint8Array(hkdfSync('sha256', secret, '', `auth0-remix-server ${purpose}`, 32)))
+    this.keys = secrets.map(
+      (secret) => new Uint8Array(hkdfSync('sha256', secret, '', `auth0-remix-server ${purpose}`, 32)),
+    )
   }
 
   async seal(value: unknown): Promise<string> {
     const plaintext = new TextEncoder().encode(JSON.stringify(value))
-    return new CompactEncrypt(plaintext).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(this.keys[0]!)
+    return new CompactEncrypt(plaintext)
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(this.keys[0]!)
   }
 
   /** Undefined when no key opens it: tampered, forged, or sealed under a retired secret. */

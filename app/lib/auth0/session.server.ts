@@ -74,7 +74,11 @@ export class SessionManager {
    * Writes `auth` into the session, re-reading and retrying when another request changed it meanwhile. Returns
    * null when the session is gone (logged out or revoked): a late write must not bring it back.
    */
-  async saveAuth(request: Request, loaded: LoadedSession, auth: AuthSession | null): Promise<string[] | null> {
+  async saveAuth(
+    request: Request,
+    loaded: LoadedSession,
+    auth: AuthSession | null,
+  ): Promise<string[] | null> {
     let session = loaded.session
     for (let attempt = 0; ; attempt++) {
       if (auth) session.set(this.config.key, auth)

@@ -49,6 +49,10 @@ export class TokenVerifier {
         clockTolerance: clockToleranceSeconds,
         requiredClaims: type === Token.ID ? ['sub', 'iat', 'exp'] : ['sub', 'exp'],
       })
+      // jose checks iat only together with maxTokenAge; a token from the future is forged or from a broken clock.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
+        fail('iat', 'Token issued in the future')
+      }
       if (type === Token.ID) this.checkIdTokenClaims(payload, options)
       else this.checkAccessTokenClaims(payload, options)
       return payload
@@ -69,9 +73,11 @@ export class TokenVerifier {
   private checkIdTokenClaims(payload: JWTPayload, options: VerifyOptions): void {
     const { clientID, clockToleranceSeconds } = this.options
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
-    if (audiences.length > 1 && payload.azp === undefined) fail('azp', 'ID token with several audiences lacks azp')
+    if (audiences.length > 1 && payload.azp === undefined)
+      fail('azp', 'ID token with several audiences lacks azp')
     if (payload.azp !== undefined && payload.azp !== clientID) fail('azp', 'ID token azp is not this client')
-    if (options.nonce !== undefined && payload.nonce !== options.nonce) fail('nonce', 'ID token nonce mismatch')
+    if (options.nonce !== undefined && payload.nonce !== options.nonce)
+      fail('nonce', 'ID token nonce mismatch')
     if (options.maxAgeSeconds !== undefined) {
       const authTime = payload.auth_time
       if (typeof authTime !== 'number') fail('auth_time', 'ID token lacks auth_time')

@@ -14,7 +14,9 @@ const transaction = (state: string, createdAt = Date.now()): LoginTransaction =>
 })
 
 const requestWith = (cookies: string[]) =>
-  new Request('http://localhost/auth/callback', { headers: { Cookie: cookies.map((c) => c.split(';')[0]).join('; ') } })
+  new Request('http://localhost/auth/callback', {
+    headers: { Cookie: cookies.map((c) => c.split(';')[0]).join('; ') },
+  })
 
 describe('TransactionStore', () => {
   it('round-trips a transaction and clears its cookie', async () => {
@@ -28,13 +30,18 @@ describe('TransactionStore', () => {
   it('gives nothing for another state, a tampered cookie, another key or an expired transaction', async () => {
     const state = 'T'.repeat(43)
     const [cookie] = await store.begin(requestWith([]), transaction(state))
-    expect((await store.take(requestWith([cookie!]), 'T'.repeat(16) + 'x'.repeat(27))).transaction).toBeUndefined()
+    expect(
+      (await store.take(requestWith([cookie!]), 'T'.repeat(16) + 'x'.repeat(27))).transaction,
+    ).toBeUndefined()
     const tampered = cookie!.replace(/=([^.;]+)\./, '=$1x.')
     expect((await store.take(requestWith([tampered]), state)).transaction).toBeUndefined()
-    const other = new TransactionStore(new Sealer(['another-secret-entirely-0123456789'], 'login transaction'), {
-      formPost: true,
-      secure: false,
-    })
+    const other = new TransactionStore(
+      new Sealer(['another-secret-entirely-0123456789'], 'login transaction'),
+      {
+        formPost: true,
+        secure: false,
+      },
+    )
     expect((await other.take(requestWith([cookie!]), state)).transaction).toBeUndefined()
     const [old] = await store.begin(requestWith([]), transaction(state, Date.now() - 11 * 60_000))
     expect((await store.take(requestWith([old!]), state)).transaction).toBeUndefined()
@@ -44,7 +51,10 @@ describe('TransactionStore', () => {
     const state = 'R'.repeat(43)
     const [cookie] = await store.begin(requestWith([]), transaction(state))
     const rotated = new TransactionStore(
-      new Sealer(['the-new-secret-0123456789abcdef0123', 'a-test-secret-that-is-long-enough-123'], 'login transaction'),
+      new Sealer(
+        ['the-new-secret-0123456789abcdef0123', 'a-test-secret-that-is-long-enough-123'],
+        'login transaction',
+      ),
       { formPost: true, secure: false },
     )
     expect((await rotated.take(requestWith([cookie!]), state)).transaction?.state).toBe(state)

@@ -55,7 +55,14 @@ export class TransactionStore {
       .slice(maxParallel - 1)
       .map((entry) => serializeCookie(entry.name, '', this.attributes(0)))
     const sealed = await this.sealer.seal(transaction)
-    return [...stale, serializeCookie(TransactionStore.cookieName(transaction.state), sealed, this.attributes(lifetimeSeconds))]
+    return [
+      ...stale,
+      serializeCookie(
+        TransactionStore.cookieName(transaction.state),
+        sealed,
+        this.attributes(lifetimeSeconds),
+      ),
+    ]
   }
 
   /**
@@ -81,13 +88,23 @@ export class TransactionStore {
    */
   async hold(parameters: URLSearchParams): Promise<string> {
     const sealed = await this.sealer.seal({ parameters: parameters.toString(), createdAt: Date.now() })
-    return serializeCookie(heldName, sealed, { maxAge: heldLifetimeSeconds, path: '/', sameSite: 'Lax', secure: this.options.secure })
+    return serializeCookie(heldName, sealed, {
+      maxAge: heldLifetimeSeconds,
+      path: '/',
+      sameSite: 'Lax',
+      secure: this.options.secure,
+    })
   }
 
   async takeHeld(request: Request): Promise<{ parameters?: URLSearchParams; clear?: string }> {
     const sealed = readCookies(request).get(heldName)
     if (!sealed) return {}
-    const clear = serializeCookie(heldName, '', { maxAge: 0, path: '/', sameSite: 'Lax', secure: this.options.secure })
+    const clear = serializeCookie(heldName, '', {
+      maxAge: 0,
+      path: '/',
+      sameSite: 'Lax',
+      secure: this.options.secure,
+    })
     const held = await this.sealer.unseal<{ parameters: string; createdAt: number }>(sealed)
     if (!held || Date.now() - held.createdAt > heldLifetimeSeconds * 1000) return { clear }
     return { parameters: new URLSearchParams(held.parameters), clear }

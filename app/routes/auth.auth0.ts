@@ -1,0 +1,20 @@
+import type { ActionFunctionArgs } from '@remix-run/node'
+import { redirect } from '@remix-run/node'
+import { authenticator } from '~/auth.server'
+
+export const loader = () => redirect('/login')
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData()
+  const text = (name: string) => {
+    const value = form.get(name)
+    return typeof value === 'string' && value.length > 0 && value.length < 256 ? value : undefined
+  }
+  return authenticator.authorize(request, {
+    returnTo: text('returnTo'),
+    forceSignup: text('screen') === 'signup',
+    connection: text('connection'),
+    organization: text('organization'),
+    invitation: text('invitation'),
+  })
+}

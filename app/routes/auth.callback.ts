@@ -1,0 +1,10 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
+import { authenticator } from '~/auth.server'
+
+// GET: response_mode=query, and the second leg of form_post (see the library's README).
+export const loader = ({ request }: LoaderFunctionArgs) =>
+  authenticator.handleCallback(request, { onSuccessRedirect: '/dashboard', onFailureRedirect: '/login' })
+
+// POST: response_mode=form_post, a cross-site POST from Auth0.
+export const action = ({ request }: ActionFunctionArgs) =>
+  authenticator.handleCallback(request, { onSuccessRedirect: '/dashboard', onFailureRedirect: '/login' })

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { AppBrowser, location, responseOf } from '../support/browser'
+import { beginLogin, deliverCallback, login, startHarness, type Harness } from '../support/auth-harness'
+
+let harness: Harness
+beforeAll(async () => {
+  harness = await startHarness()
+})
+afterAll(() => harness.close())
+beforeEach(() => harness.emulator.control.reset())
+
+async function user(browser: AppBrowser) {
+  return harness.auth.getUserOrNull(browser.request('/dashboard'))
+}
+
+describe('login (form_post, the default)', () => {
+  it('sends state, nonce, PKCE S256 and form_post to /authorize', async () => {
+    const browser = new AppBrowser()
+    const response = await responseOf(() => harness.auth.authorize(browser.post('/auth/auth0')))
+    const url = location(response)
+    expect(url.origin).toBe(harness.emulator.origin)
+    expect(url.pathname).toBe('/authorize')
+    expect(url.searchParams.get('response_type')).toBe('code')
+    expect(url.searchParams.get('response_mode')).toBe('form_post')
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/)
+    expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/)
+    expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/)
+    expect(url.searchParams.get('scope')).toBe('openid profile email offline_access')
+    const txCookie = response.headers.getSetCookie().find((c) => c.startsWith('__a0tx_'))!
+    expect(txCookie).toMatch(/HttpOnly/)
+    expect(txCookie).toMatch(/SameSite=None/)
+    expect(txCookie).toMatch(/Secure/)
+    expect(txCookie).toMatch(/Max-Age=600/)
+    // the cookie is encrypted: no protocol value readable in it
+    expect(txCookie).not.toContain(url.searchParams.get('state')!.slice(20))
+  })
+
+  it('logs in, lands on the default page and builds the user from the ID token', async () => {
+    const browser = new AppBrowser()
+    const done = await login(harness, browser)
+    expect(done.status).toBe(302)
+    expect(location(done).pathname).toBe('/dashboard')
+    expect(done.headers.get('Cache-Control')).toBe('no-store')
+    expect([...browser.cookies.keys()].filter((name) => name.startsWith('__a0'))).toEqual([])
+    const profile = await user(browser)
+    expect(profile).toMatchObject({
+      id: expect.stringMatching(/^auth0\|/),
+      email: 'alice@example.com',
+      emailVerified: true,
+    })
+    expect(profile?.name).toBe('Alice Liddell')
+    // no call to Auth0 per request: user from stored claims
+    const before = await harness.emulator.control.counters()
+    for (let i = 0; i < 5; i++) await user(browser)
+    const after = await harness.emulator.control.counters()
+    expect(after).toEqual(before)
+  })
+
+  it('keeps pre-login session values, rotates the session id and honours returnTo', async () => {
+    const browser = new AppBrowser()
+    const session = await harness.storage.getSession()
+    session.set('theme', 'dark')
+    browser.store(
+      new Response(null, { headers: { 'Set-Cookie': await harness.storage.commitSession(session) } }),
+    )
+    const before = await harness.storage.getSession(browser.request('/').headers.get('Cookie'))
+    const done = await login(harness, browser, { returnTo: '/settings?tab=profile' })
+    expect(location(done).pathname + location(done).search).toBe('/settings?tab=profile')
+    const after = await harness.storage.getSession(browser.request('/').headers.get('Cookie'))
+    expect(after.get('theme')).toBe('dark')
+    expect(after.id).not.toBe(before.id)
+    expect((await harness.storage.getSession(`__session=${browser.value('__session')}`)).id).toBe(after.id)
+  })
+
+  it('ignores open-redirect returnTo values', async () => {
+    const browser = new AppBrowser()
+    const done = await login(harness, browser, { returnTo: '//evil.example/steal' })
+    expect(location(done).href).toBe('http://localhost:3999/dashboard')
+  })
+
+  it('keeps parallel logins in separate transaction cookies', async () => {
+    const browser = new AppBrowser()
+    const first = await beginLogin(harness, browser)
+    const second = await beginLogin(harness, browser)
+    expect([...browser.cookies.keys()].filter((n) => n.startsWith('__a0tx_'))).toHaveLength(2)
+    expect(location(await deliverCallback(harness, browser, first.callback)).pathname).toBe('/dashboard')
+    expect(location(await deliverCallback(harness, browser, second.callback)).pathname).toBe('/dashboard')
+  })
+
+  it('caps abandoned logins at three pending transaction cookies', async () => {
+    const browser = new AppBrowser()
+    for (let i = 0; i < 6; i++) {
+      browser.store(await responseOf(() => harness.auth.authorize(browser.post('/auth/auth0'))))
+    }
+    expect([...browser.cookies.keys()].filter((n) => n.startsWith('__a0tx_')).length).toBeLessThanOrEqual(3)
+  })
+})
+
+describe('login (query response mode)', () => {
+  it('completes with a GET callback and a Lax transaction cookie', async () => {
+    const query = await startHarness({ usePost: false })
+    try {
+      const browser = new AppBrowser()
+      const { authorizeUrl, callback } = await beginLogin(query, browser)
+      expect(authorizeUrl.searchParams.get('response_mode')).toBe('query')
+      const tx = [...browser.cookies].find(([name]) => name.startsWith('__a0tx_'))![1]
+      expect(tx.sameSite).toBe('lax')
+      expect(callback.method).toBe('GET')
+      const done = await deliverCallback(query, browser, callback)
+      expect(location(done).pathname).toBe('/dashboard')
+      expect((await query.auth.getUserOrNull(browser.request('/')))?.email).toBe('alice@example.com')
+    } finally {
+      await query.close()
+    }
+  })
+})

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppBrowser, location, responseOf } from '../support/browser'
+import {
+  beginLogin,
+  createAuthenticator,
+  login,
+  sessionSecret,
+  startHarness,
+  type Harness,
+} from '../support/auth-harness'
+import {
+  Auth0RemixServer,
+  createBrowserSessionStorage,
+  SessionStrategy,
+  type Credentials,
+  type UserProfile,
+} from '~/lib/auth0'
+import { sleep } from '~/lib/auth0/single-flight'
+
+let harness: Harness
+beforeAll(async () => {
+  harness = await startHarness({ emulator: { ttl: { accessToken: 2 } } })
+})
+afterAll(() => harness.close())
+
+describe('SessionStrategy.Browser (encrypted, chunked cookie)', () => {
+  const storage = createBrowserSessionStorage({ secrets: [sessionSecret], secure: false })
+
+  it('keeps the whole session in encrypted cookies and refreshes without a redirect', async () => {
+    const auth = createAuthenticator(harness.emulator, storage, { strategy: SessionStrategy.Browser })
+    const local: Harness = { ...harness, auth, storage }
+    const browser = new AppBrowser()
+    await login(local, browser)
+    const raw = [...browser.cookies]
+      .filter(([name]) => name.startsWith('__session'))
+      .map(([, c]) => c.value)
+      .join('')
+    expect(raw).not.toContain('alice')
+    expect(Buffer.from(raw.split('.')[0] ?? '', 'base64url').toString()).toContain('A256GCM')
+    const first = await auth.getSessionInfo(browser.request('/'))
+    await sleep(1100)
+    const context = {}
+    const refreshed = await auth.getSessionInfo(browser.request('/dashboard'), context)
+    expect(refreshed.accessTokenExpiresAt).toBeGreaterThan(first.accessTokenExpiresAt)
+    const headers = new Headers()
+    auth.applyHeaders(context, headers)
+    expect(headers.getSetCookie().some((c) => c.startsWith('__session='))).toBe(true)
+    browser.store(new Response(null, { headers }))
+    // the next request reads the refreshed cookie: no second refresh
+    await harness.emulator.control.reset()
+    await auth.getUser(browser.request('/'))
+    expect((await harness.emulator.control.counters()).grants.refresh_token ?? 0).toBe(0)
+  })
+
+  it('splits a large session into chunks and reads it back', async () => {
+    const session = await storage.getSession()
+    session.set(
+      'big',
+      'x'.repeat(20_000).replace(/x/g, () => Math.random().toString(36)[2]!),
+    )
+    const cookies = await storage.commitSessionCookies(session)
+    expect(cookies.length).toBeGreaterThan(1)
+    expect(cookies.every((c) => c.length < 4096)).toBe(true)
+    const header = cookies.map((c) => c.split(';')[0]).join('; ')
+    expect((await storage.getSession(header)).get('big')).toBe(session.get('big'))
+    const tampered = header.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'))
+    expect((await storage.getSession(tampered)).get('big')).toBeUndefined()
+  })
+
+  it('reads cookies sealed under a retired secret only while it is listed', async () => {
+    const old = createBrowserSessionStorage({
+      secrets: ['old-secret-0123456789abcdef0123456789'],
+      secure: false,
+    })
+    const session = await old.getSession()
+    session.set('theme', 'dark')
+    const cookie = (await old.commitSession(session)).split(';')[0]
+    const rotated = createBrowserSessionStorage({
+      secrets: ['new-secret-0123456789abcdef0123456789', 'old-secret-0123456789abcdef0123456789'],
+      secure: false,
+    })
+    expect((await rotated.getSession(cookie)).get('theme')).toBe('dark')
+    const retired = createBrowserSessionStorage({
+      secrets: ['new-secret-0123456789abcdef0123456789'],
+      secure: false,
+    })
+    expect((await retired.getSession(cookie)).get('theme')).toBeUndefined()
+  })
+})
+
+describe('opting out of session handling', () => {
+  it('hands the credentials to the app and sets no session cookie', async () => {
+    const received: Array<{ credentials: Credentials; user: UserProfile }> = []
+    const auth = new Auth0RemixServer({
+      clientDetails: {
+        domain: harness.emulator.origin,
+        clientID: 'library-test-client',
+        clientSecret: 'library-test-client-secret-0123456789abcdef',
+      },
+      callbackURL: 'http://localhost:3999/auth/callback',
+      failedLoginRedirect: '/login',
+      secrets: [sessionSecret],
+      credentialsCallback: (credentials, user) => void received.push({ credentials, user }),
+    })
+    const local: Harness = { ...harness, auth }
+    const browser = new AppBrowser()
+    const { callback } = await beginLogin(local, browser)
+    const url = new URL(callback.url)
+    const request = browser.request(url.pathname + url.search, {
+      method: 'POST',
+      body: (callback as { body: URLSearchParams }).body,
+      crossSite: true,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    })
+    const done = browser.store(
+      await responseOf(() => auth.handleCallback(request, { onSuccessRedirect: '/home' })),
+    )
+    expect(location(done).pathname).toBe('/home')
+    expect(received).toHaveLength(1)
+    expect(received[0]!.credentials.accessToken).toBeTruthy()
+    expect(received[0]!.credentials.refreshToken).toBeTruthy()
+    expect(received[0]!.credentials.expiresAt).toBeGreaterThan(Date.now())
+    expect(received[0]!.user.email).toBe('alice@example.com')
+    expect(browser.value('__session')).toBeUndefined()
+  })
+})
+
+describe('profile cache hooks', () => {
+  it('returns /userinfo data through profileCacheGet/Set, one Auth0 call per access token', async () => {
+    const cache = new Map<string, UserProfile>()
+    const auth = createAuthenticator(harness.emulator, harness.storage, {
+      auth: {
+        profileCacheGet: async (token) => cache.get(token),
+        profileCacheSet: async (token, profile) => void cache.set(token, profile),
+      },
+    })
+    const local: Harness = { ...harness, auth }
+    const browser = new AppBrowser()
+    await login(local, browser)
+    await harness.emulator.control.reset()
+    for (let i = 0; i < 3; i++)
+      expect((await auth.getUser(browser.request('/'))).email).toBe('alice@example.com')
+    expect((await harness.emulator.control.counters()).endpoints['/userinfo']).toBe(1)
+    expect(cache.size).toBe(1)
+  })
+})

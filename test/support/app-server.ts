@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { completeLogin } from '../../dev/auth0-emulator/login'
+import { type AppBrowser, location } from './browser'
+
+/**
+ * Runs the built stack (`npm run build` first) the way production does: `prisma migrate deploy` on a fresh
+ * database, then `remix-serve build/index.js`, against a local emulator. Used by the cluster and attack suites.
+ */
+
+export const testClient = {
+  clientId: 'stack-test-client',
+  clientSecret: 'stack-test-client-secret-0123456789abcdef',
+}
+export const testSessionSecret = 'stack-test-session-secret-0123456789abcdef0123'
+
+export type Engine = 'sqlite' | 'postgresql'
+
+export interface TestDatabase {
+  url: string
+  drop(): Promise<void>
+}
+
+const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  let database: TestDatabase
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-db-'))
+    database = {
+      url: `file:${join(dir, 'app.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    }
+  } else {
+    const name = `stack_test_${Math.random().toString(36).slice(2, 10)}`
+    await withAdmin((client) => client.query(`CREATE DATABASE ${name}`))
+    const url = new URL(postgresAdminUrl)
+    url.pathname = `/${name}`
+    database = {
+      url: url.href,
+      drop: () =>
+        withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+          () => undefined,
+        ),
+    }
+  }
+  await run('node', ['scripts/prisma.mjs', 'migrate', 'deploy'], { DATABASE_URL: database.url })
+  return database
+}
+
+async function withAdmin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl })
+  await client.connect()
+  try {
+    return await task(client)
+  } finally {
+    await client.end()
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunningApp {
+  origin: string
+  port: number
+  output: () => string
+  stop(): Promise<void>
+}
+
+export interface AppOptions {
+  databaseUrl: string
+  auth0Origin: string
+  /** The public origin (APP_DOMAIN); several instances behind one "load balancer" share it. */
+  appOrigin?: string
+  port?: number
+  env?: Record<string, string>
+}
+
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const port = options.port ?? (await freePort())
+  const origin = `http://localhost:${port}`
+  const child = spawn(process.execPath, ['node_modules/@remix-run/serve/dist/cli.js', 'build/index.js'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      AUTH0_DOMAIN: options.auth0Origin,
+      AUTH0_CLIENT_ID: testClient.clientId,
+      AUTH0_CLIENT_SECRET: testClient.clientSecret,
+      APP_DOMAIN: options.appOrigin ?? origin,
+      SESSION_SECRET: testSessionSecret,
+      DATABASE_URL: options.databaseUrl,
+      ALLOW_AUTH0_EMULATOR: 'true',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  await waitForHealthy(origin, child, () => output)
+  return { origin, port, output: () => output, stop: () => stop(child) }
+}
+
+async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`App exited (${child.exitCode}):\n${output()}`)
+    try {
+      const response = await fetch(`${origin}/healthz`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`App did not become healthy:\n${output()}`)
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref()
+  })
+}
+
+export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
+    )
+  })
+}
+
+/** What a browser does over HTTP: the app's login form, the emulator's page, the callback (both legs). */
+export async function httpLogin(
+  app: { origin: string },
+  browser: AppBrowser,
+  options: { email?: string; returnTo?: string } = {},
+): Promise<Response> {
+  const form: Record<string, string> = options.returnTo ? { returnTo: options.returnTo } : {}
+  const started = browser.store(await fetch(browser.post('/auth/auth0', form), { redirect: 'manual' }))
+  if (started.status !== 302) throw new Error(`Login start answered ${started.status}`)
+  const callback = await completeLogin(location(started).href, {
+    email: options.email ?? 'alice@example.com',
+  })
+  const url = new URL(callback.url)
+  const path = url.pathname + url.search
+  if (callback.method === 'GET')
+    return browser.store(await fetch(browser.request(path), { redirect: 'manual' }))
+  const held = browser.store(
+    await fetch(
+      browser.request(path, {
+        method: 'POST',
+        body: callback.body,
+        crossSite: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+      { redirect: 'manual' },
+    ),
+  )
+  if (held.status !== 303) return held
+  const next = location(held)
+  return browser.store(await fetch(browser.request(next.pathname + next.search), { redirect: 'manual' }))
+}
