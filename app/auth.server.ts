@@ -1,8 +1,13 @@
-import { Auth0RemixServer, SessionStrategy } from '~/lib/auth0'
+import { Auth0RemixServer, createBrowserSessionStorage, SessionStrategy } from '~/lib/auth0'
 import { env } from '~/env.server'
-import { getSessionStorage } from '~/sessions.server'
+import { getSessionStorage, startSessionCleanup } from '~/sessions.server'
 
-/** The stack's one authenticator: Server strategy on the Prisma session store. */
+const serverStrategy = env.SESSION_STRATEGY === 'server'
+
+/**
+ * The stack's one authenticator. Server strategy (default): the cookie holds a session id, the Prisma store holds
+ * the rest. `SESSION_STRATEGY=browser`: no database for sessions, an encrypted (chunked) cookie.
+ */
 export const authenticator = new Auth0RemixServer({
   clientDetails: {
     domain: env.AUTH0_ORIGIN,
@@ -17,9 +22,20 @@ export const authenticator = new Auth0RemixServer({
   failedLoginRedirect: '/login',
   loginURL: '/login',
   session: {
-    store: getSessionStorage(),
+    store: serverStrategy
+      ? getSessionStorage()
+      : createBrowserSessionStorage({
+          secrets: env.SESSION_SECRETS,
+          secure: env.APP_DOMAIN.startsWith('https:'),
+        }),
     key: 'user',
-    strategy: SessionStrategy.Server,
+    strategy: serverStrategy ? SessionStrategy.Server : SessionStrategy.Browser,
   },
   secrets: env.SESSION_SECRETS,
 })
+
+// Expired rows are also deleted when read; the sweep keeps abandoned ones from piling up. One timer per process,
+// even when `remix dev` re-evaluates this module.
+const cleanup = globalThis as typeof globalThis & { __sessionCleanup?: () => void }
+if (serverStrategy && env.NODE_ENV !== 'test')
+  cleanup.__sessionCleanup ??= startSessionCleanup(getSessionStorage(), 15 * 60_000)

@@ -128,11 +128,16 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
         .default('form_post'),
       APP_DOMAIN: appDomain,
       SESSION_SECRET: sessionSecrets(mode),
+      SESSION_STRATEGY: z
+        .enum(['server', 'browser'], { error: 'must be server or browser' })
+        .default('server'),
+      TRUST_PROXY: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
       DATABASE_URL: databaseUrl(mode),
       PORT: port,
     })
-    .transform(({ AUTH0_DOMAIN, SESSION_SECRET, ...rest }) => ({
+    .transform(({ AUTH0_DOMAIN, SESSION_SECRET, TRUST_PROXY, ...rest }) => ({
       ...rest,
+      TRUST_PROXY: TRUST_PROXY === 'true',
       NODE_ENV: mode,
       ALLOW_AUTH0_EMULATOR: allowEmulator,
       AUTH0_DOMAIN: AUTH0_DOMAIN.host,

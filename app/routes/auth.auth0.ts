@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
+import { enforceRateLimit } from '~/rate-limit.server'
 
 export const loader = () => redirect('/login')
 
 export async function action({ request }: ActionFunctionArgs) {
+  enforceRateLimit(request, 'auth')
   const form = await request.formData()
   const text = (name: string) => {
     const value = form.get(name)
@@ -16,5 +18,8 @@ export async function action({ request }: ActionFunctionArgs) {
     connection: text('connection'),
     organization: text('organization'),
     invitation: text('invitation'),
+    // Step-up: requireAuth() sends the user here with the age and class the page needs.
+    maxAge: /^\d{1,7}$/.test(text('maxAge') ?? '') ? Number(text('maxAge')) : undefined,
+    acrValues: text('acr'),
   })
 }

@@ -1,10 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
+import { enforceRateLimit } from '~/rate-limit.server'
+
+function finishLogin(request: Request) {
+  enforceRateLimit(request, 'auth')
+  return authenticator.handleCallback(request, {
+    onSuccessRedirect: '/dashboard',
+    onFailureRedirect: '/login',
+  })
+}
 
 // GET: response_mode=query, and the second leg of form_post (see the library's README).
-export const loader = ({ request }: LoaderFunctionArgs) =>
-  authenticator.handleCallback(request, { onSuccessRedirect: '/dashboard', onFailureRedirect: '/login' })
+export const loader = ({ request }: LoaderFunctionArgs) => finishLogin(request)
 
 // POST: response_mode=form_post, a cross-site POST from Auth0.
-export const action = ({ request }: ActionFunctionArgs) =>
-  authenticator.handleCallback(request, { onSuccessRedirect: '/dashboard', onFailureRedirect: '/login' })
+export const action = ({ request }: ActionFunctionArgs) => finishLogin(request)

@@ -3,12 +3,13 @@ import { useLoaderData } from '@remix-run/react'
 import { AuthErrorMessage } from '~/components/auth-error-message'
 import { AuthForm } from '~/components/auth-form'
 import { Card } from '~/components/card'
-import { safeRedirect } from '~/lib/auth0'
-import { safeErrorCode } from '~/lib/auth0/errors'
+import { safeErrorCode, safeRedirect } from '~/lib/auth0'
+import { enforceRateLimit } from '~/rate-limit.server'
 
 export const meta: MetaFunction = () => [{ title: 'Log in · Remix Auth0 Stack' }]
 
 export function loader({ request }: LoaderFunctionArgs) {
+  enforceRateLimit(request, 'login')
   const query = new URL(request.url).searchParams
   const error = query.get('error')
   return {

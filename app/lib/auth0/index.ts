@@ -7,7 +7,7 @@ export {
   type StepUpRequirements,
 } from './authenticator.server'
 export { SessionStrategy, Token } from './constants'
-export { AuthError, AuthErrorCode, TokenError, TokenErrorCode } from './errors'
+export { AuthError, AuthErrorCode, safeErrorCode, TokenError, TokenErrorCode } from './errors'
 export type {
   Auth0RemixServerOptions,
   AuthorizeOptions,
