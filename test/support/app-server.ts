@@ -1,9 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { type AppBrowser, location } from './browser'
 
@@ -18,49 +14,7 @@ export const testClient = {
 }
 export const testSessionSecret = 'stack-test-session-secret-0123456789abcdef0123'
 
-export type Engine = 'sqlite' | 'postgresql'
-
-export interface TestDatabase {
-  url: string
-  drop(): Promise<void>
-}
-
-const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
-
-export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
-  let database: TestDatabase
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'stack-db-'))
-    database = {
-      url: `file:${join(dir, 'app.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    }
-  } else {
-    const name = `stack_test_${Math.random().toString(36).slice(2, 10)}`
-    await withAdmin((client) => client.query(`CREATE DATABASE ${name}`))
-    const url = new URL(postgresAdminUrl)
-    url.pathname = `/${name}`
-    database = {
-      url: url.href,
-      drop: () =>
-        withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-          () => undefined,
-        ),
-    }
-  }
-  await run('node', ['scripts/prisma.mjs', 'migrate', 'deploy'], { DATABASE_URL: database.url })
-  return database
-}
-
-async function withAdmin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl })
-  await client.connect()
-  try {
-    return await task(client)
-  } finally {
-    await client.end()
-  }
-}
+export { createTestDatabase, type Engine, type TestDatabase } from '../sessions/databases'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   strategy?: SessionStrategy
   /** false: response_mode=query */
   usePost?: boolean
+  audience?: string
+  organization?: string
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,7 +62,14 @@ export function createAuthenticator(
   options: HarnessOptions = {},
 ): Auth0RemixServer {
   return new Auth0RemixServer({
-    clientDetails: { domain: emulator.origin, clientID: clientId, clientSecret, usePost: options.usePost },
+    clientDetails: {
+      domain: emulator.origin,
+      clientID: clientId,
+      clientSecret,
+      usePost: options.usePost,
+      audience: options.audience,
+      organization: options.organization,
+    },
     callbackURL: `${appOrigin}/auth/callback`,
     refreshTokenRotationEnabled: true,
     failedLoginRedirect: '/login',
