@@ -57,7 +57,32 @@ export const db: Db = new Proxy({} as Db, {
   },
 })
 
-/** A cheap round trip for `/healthz`; throws when the database is unreachable. */
+/** Names a database failure for logs: the error class and driver code only, never a query, URL or value. */
+export function describeDbError(error: unknown): string {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown }
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code
+  return (
+    [name, code, cause].filter((part) => typeof part === 'string' && part.length < 64).join(' ') || 'error'
+  )
+}
+
+/**
+ * Thrown (Remix style) when the database cannot answer: the app's ErrorBoundary renders a friendly 503 page and
+ * the process keeps serving, so it recovers by itself once the database is back.
+ */
+export function databaseUnavailable(): Response {
+  return new Response('The service is temporarily unavailable. Please try again in a moment.', {
+    status: 503,
+    statusText: 'Service Unavailable',
+    headers: { 'Retry-After': '5', 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
+  })
+}
+
+/** A cheap round trip for `/healthz`; throws (with a log-safe message) when the database is unreachable. */
 export async function checkDb(): Promise<void> {
-  await db.$queryRawUnsafe('SELECT 1')
+  try {
+    await db.$queryRawUnsafe('SELECT 1')
+  } catch (error) {
+    throw new Error(`database unavailable (${describeDbError(error)})`)
+  }
 }

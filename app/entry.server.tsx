@@ -12,7 +12,12 @@ import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { authenticator } from '~/auth.server'
 import { NonceProvider } from '~/components/nonce'
-import { applySecurityHeaders, createNonce, type SecurityOptions } from '~/security.server'
+import {
+  applyPersonalCacheControl,
+  applySecurityHeaders,
+  createNonce,
+  type SecurityOptions,
+} from '~/security.server'
 
 declare module '@remix-run/node' {
   interface Future {
@@ -38,6 +43,7 @@ export default function handleRequest(
 ) {
   const nonce = createNonce()
   applySecurityHeaders(responseHeaders, security, nonce)
+  applyPersonalCacheControl(request, responseHeaders)
   authenticator.applyHeaders(loadContext, responseHeaders)
   // Crawlers and SPA mode get the whole document at once; browsers get the shell as soon as it is ready.
   const waitForAll = isbot(request.headers.get('user-agent')) || remixContext.isSpaMode
@@ -77,8 +83,9 @@ export default function handleRequest(
   })
 }
 
-export const handleDataRequest: HandleDataRequestFunction = (response, { context }) => {
+export const handleDataRequest: HandleDataRequestFunction = (response, { request, context }) => {
   applySecurityHeaders(response.headers, security)
+  applyPersonalCacheControl(request, response.headers)
   authenticator.applyHeaders(context, response.headers)
   return response
 }

@@ -50,3 +50,31 @@ export function applySecurityHeaders(headers: Headers, options: SecurityOptions,
   }
   headers.delete('X-Powered-By')
 }
+
+/**
+ * CSRF guard for state-changing routes: only a request sent by this app's own pages passes. Browsers send
+ * `Origin` on every POST; without it, Fetch Metadata (`Sec-Fetch-Site`) decides. Throws a 403 Response.
+ */
+export function assertSameOrigin(request: Request, appOrigin: string): void {
+  const origin = request.headers.get('Origin')
+  const site = request.headers.get('Sec-Fetch-Site')
+  const crossSite = origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
+  if (crossSite) {
+    throw new Response('Forbidden: cross-origin request', {
+      status: 403,
+      headers: { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
+    })
+  }
+}
+
+const sessionCookie = /(?:^|;\s*)__session(?:\.\d+)?=/
+
+/**
+ * A response to a request that carried a session cookie may hold personal data: no shared cache, no
+ * back/forward cache after logout. Routes that set their own `no-store` keep it.
+ */
+export function applyPersonalCacheControl(request: Request, headers: Headers): void {
+  if (!sessionCookie.test(request.headers.get('Cookie') ?? '')) return
+  if (/no-store/.test(headers.get('Cache-Control') ?? '')) return
+  headers.set('Cache-Control', 'private, no-store')
+}

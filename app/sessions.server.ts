@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createCookie, createSessionStorage } from '@remix-run/node'
 import type { Session, SessionData, SessionStorage } from '@remix-run/node'
-import { db as appDb } from '~/db.server'
+import { db as appDb, databaseUnavailable, describeDbError } from '~/db.server'
 import type { Db } from '~/db.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from '~/lib/auth0/store'
 import type { RefreshLeaseStore, SessionRevocationStore } from '~/lib/auth0/store'
@@ -38,6 +38,20 @@ export type PrismaSessionStorage = SessionStorage &
     revokeOtherSessions(sub: string, keepId: string): Promise<number>
     deleteExpired(): Promise<number>
   }
+
+/**
+ * Runs a database call of the store. A failure (database down, locked, timed out) becomes a thrown 503 Response
+ * that the app's ErrorBoundary renders as a friendly page, instead of a 500; version conflicts pass through.
+ */
+async function available<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof SessionConflictError || error instanceof Response) throw error
+    console.error(`Session store unavailable (${describeDbError(error)})`)
+    throw databaseUnavailable()
+  }
+}
 
 /** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
 const IDLE_SLIDE_INTERVAL_MS = 60_000
@@ -132,13 +146,13 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
   const storage = createSessionStorage({
     cookie,
-    createData: async (data, expires) => (await insert(data, expires)).id,
-    readData: read,
+    createData: async (data, expires) => (await available(() => insert(data, expires))).id,
+    readData: (id) => available(() => read(id)),
     updateData: async (id, data) => {
-      await update(id, data)
+      await available(() => update(id, data))
     },
     deleteData: async (id) => {
-      await db.session.deleteMany({ where: { id } })
+      await available(() => db.session.deleteMany({ where: { id } }))
     },
   })
 
@@ -150,9 +164,9 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     async commitSession(session: Session, cookieOptions) {
       const requestedExpiry =
         cookieOptions?.maxAge != null ? new Date(now() + cookieOptions.maxAge * 1000) : cookieOptions?.expires
-      const row = session.id
-        ? await update(session.id, session.data)
-        : await insert(session.data, requestedExpiry)
+      const row = await available(() =>
+        session.id ? update(session.id, session.data) : insert(session.data, requestedExpiry),
+      )
       // A second commit of the same session object (same request) must not conflict with the first.
       if (session.id) session.set(SESSION_VERSION_FIELD, row.version)
       const maxAge = Math.max(0, Math.floor((row.expiresAt.getTime() - now()) / 1000))
@@ -161,47 +175,53 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
     async acquireRefreshLease(sessionId, ttlMs) {
       const at = now()
-      const { count } = await db.session.updateMany({
-        where: { id: sessionId, OR: [{ leaseUntil: null }, { leaseUntil: { lte: new Date(at) } }] },
-        data: { leaseUntil: new Date(at + ttlMs), leaseOwner },
-      })
+      const { count } = await available(() =>
+        db.session.updateMany({
+          where: { id: sessionId, OR: [{ leaseUntil: null }, { leaseUntil: { lte: new Date(at) } }] },
+          data: { leaseUntil: new Date(at + ttlMs), leaseOwner },
+        }),
+      )
       return count === 1
     },
 
     async releaseRefreshLease(sessionId) {
-      await db.session.updateMany({
-        where: { id: sessionId, leaseOwner },
-        data: { leaseUntil: null, leaseOwner: null },
-      })
+      await available(() =>
+        db.session.updateMany({
+          where: { id: sessionId, leaseOwner },
+          data: { leaseUntil: null, leaseOwner: null },
+        }),
+      )
     },
 
     async revokeSessions({ sid, sub }) {
       const matches = [sid !== undefined && { sid }, sub !== undefined && { sub }].filter((match) => !!match)
       if (matches.length === 0) return 0
-      return (await db.session.deleteMany({ where: { OR: matches } })).count
+      return (await available(() => db.session.deleteMany({ where: { OR: matches } }))).count
     },
 
     async revokeSession(id) {
-      return (await db.session.deleteMany({ where: { id } })).count === 1
+      return (await available(() => db.session.deleteMany({ where: { id } }))).count === 1
     },
 
     async revokeOtherSessions(sub, keepId) {
-      return (await db.session.deleteMany({ where: { sub, id: { not: keepId } } })).count
+      return (await available(() => db.session.deleteMany({ where: { sub, id: { not: keepId } } }))).count
     },
 
     async listSessions(sub) {
-      return db.session.findMany({
-        where: { sub, ...liveWhere(now()) },
-        orderBy: { createdAt: 'desc' },
-        select: {
-          id: true,
-          createdAt: true,
-          updatedAt: true,
-          expiresAt: true,
-          idleExpiresAt: true,
-          sid: true,
-        },
-      })
+      return available(() =>
+        db.session.findMany({
+          where: { sub, ...liveWhere(now()) },
+          orderBy: { createdAt: 'desc' },
+          select: {
+            id: true,
+            createdAt: true,
+            updatedAt: true,
+            expiresAt: true,
+            idleExpiresAt: true,
+            sid: true,
+          },
+        }),
+      )
     },
 
     async deleteExpired() {
@@ -220,7 +240,9 @@ export function startSessionCleanup(
   intervalMs: number,
 ) {
   const timer = setInterval(() => {
-    storage.deleteExpired().catch((error: unknown) => console.error('Session cleanup failed', error))
+    storage
+      .deleteExpired()
+      .catch((error: unknown) => console.error(`Session cleanup failed (${describeDbError(error)})`))
   }, intervalMs)
   timer.unref()
   return (): void => clearInterval(timer)

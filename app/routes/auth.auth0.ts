@@ -1,13 +1,18 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
+import { env } from '~/env.server'
 import { enforceRateLimit } from '~/rate-limit.server'
+import { assertSameOrigin } from '~/security.server'
 
 export const loader = () => redirect('/login')
 
 export async function action({ request }: ActionFunctionArgs) {
   enforceRateLimit(request, 'auth')
-  const form = await request.formData()
+  // Login CSRF: another site must not be able to start (and steer) a login in the user's browser.
+  assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
+  const form = await request.formData().catch(() => null)
+  if (!form) throw new Response('Bad Request', { status: 400, headers: { 'Cache-Control': 'no-store' } })
   const text = (name: string) => {
     const value = form.get(name)
     return typeof value === 'string' && value.length > 0 && value.length < 256 ? value : undefined
