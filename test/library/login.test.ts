@@ -115,3 +115,36 @@ describe('login (query response mode)', () => {
     }
   })
 })
+
+describe('per-request session scope', () => {
+  it('never hands one user to another through a shared context object', async () => {
+    const alice = new AppBrowser()
+    await login(harness, alice)
+    const bob = new AppBrowser()
+    await login(harness, bob, { email: 'bob@example.com' })
+    const singleton = {}
+    expect((await harness.auth.getUser(alice.request('/'), singleton)).email).toBe('alice@example.com')
+    expect((await harness.auth.getUser(bob.request('/'), singleton)).email).toBe('bob@example.com')
+    expect(await harness.auth.getUserOrNull(new AppBrowser().request('/'), singleton)).toBeNull()
+  })
+
+  it('reads the session once for all loaders of one request', async () => {
+    const browser = new AppBrowser()
+    await login(harness, browser)
+    const context = {}
+    let reads = 0
+    const getSession = harness.storage.getSession.bind(harness.storage)
+    harness.storage.getSession = (...args) => {
+      reads++
+      return getSession(...args)
+    }
+    try {
+      await Promise.all(
+        Array.from({ length: 4 }, () => harness.auth.getUser(browser.request('/dashboard'), context)),
+      )
+    } finally {
+      harness.storage.getSession = getSession
+    }
+    expect(reads).toBe(1)
+  })
+})

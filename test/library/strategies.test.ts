@@ -43,7 +43,7 @@ describe('SessionStrategy.Browser (encrypted, chunked cookie)', () => {
     const refreshed = await auth.getSessionInfo(browser.request('/dashboard'), context)
     expect(refreshed.accessTokenExpiresAt).toBeGreaterThan(first.accessTokenExpiresAt)
     const headers = new Headers()
-    auth.applyHeaders(context, headers)
+    auth.applyHeaders(browser.request('/dashboard'), context, headers)
     expect(headers.getSetCookie().some((c) => c.startsWith('__session='))).toBe(true)
     browser.store(new Response(null, { headers }))
     // the next request reads the refreshed cookie: no second refresh

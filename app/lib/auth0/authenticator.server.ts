@@ -34,6 +34,16 @@ interface Resolved {
 }
 
 const defaultScope = 'openid profile email offline_access'
+const scopeLifetimeMs = 10_000
+
+/** One request's view of its session, shared by its loaders. */
+interface RequestScope {
+  cookie: string | null
+  createdAt: number
+  resolved?: Promise<Resolved>
+  /** Browser strategy: cookies re-issued during this request, sent by `applyHeaders`. */
+  pendingCookies: string[]
+}
 
 export class Auth0RemixServer {
   private readonly issuer: Issuer
@@ -44,8 +54,7 @@ export class Auth0RemixServer {
   private readonly backchannel: BackchannelLogout
   private readonly appOrigin: string
   private readonly refresher: TokenRefresher | null
-  private readonly perRequest = new WeakMap<object, Promise<Resolved>>()
-  private readonly pendingCookies = new WeakMap<object, string[]>()
+  private readonly scopes = new WeakMap<object, RequestScope>()
 
   constructor(private readonly options: Auth0RemixServerOptions) {
     const { clientDetails } = options
@@ -305,7 +314,7 @@ export class Auth0RemixServer {
     context?: object,
   ): Promise<string> {
     const started = Date.now()
-    const key = context ?? request
+    const scope = this.scope(request, context)
     const { auth, loaded, reason } = await this.resolve(request, context)
     if (!auth || !loaded) throw this.loginRedirect(request, context, reason)
     const current = { ...loaded, auth }
@@ -324,8 +333,8 @@ export class Auth0RemixServer {
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
     })
-    this.remember(key, outcome.setCookies ?? null)
-    this.perRequest.set(key, Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason }))
+    this.remember(scope, outcome.setCookies ?? null)
+    scope.resolved = Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason })
     if (!outcome.auth) throw new AccessTokenError(outcome.reason ?? AuthErrorCode.refreshFailed)
     const token = defaultAudience
       ? outcome.auth.credentials.accessToken
@@ -382,48 +391,60 @@ export class Auth0RemixServer {
    * Set-Cookie headers this request's session work produced (Browser strategy: a refreshed cookie). The stack's
    * entry.server calls it for every response, so a refresh never needs a redirect.
    */
-  applyHeaders(context: object, headers: Headers): void {
-    for (const cookie of this.pendingCookies.get(context) ?? []) headers.append('Set-Cookie', cookie)
-    this.pendingCookies.delete(context)
+  applyHeaders(request: Request, context: object, headers: Headers): void {
+    const scope = this.scopes.get(context)
+    if (!scope || scope.cookie !== request.headers.get('Cookie')) return
+    for (const cookie of scope.pendingCookies.splice(0)) headers.append('Set-Cookie', cookie)
   }
 
   private loginRedirect(request: Request, context: object | undefined, reason?: string): Response {
     const query: Record<string, string> = { returnTo: currentPath(request) }
     if (reason) query.error = reason
     const headers = new Headers()
-    this.applyHeaders(context ?? request, headers)
+    this.applyHeaders(request, context ?? request, headers)
     return redirect(withQuery(this.options.loginURL ?? '/login', query), { headers })
   }
 
-  /** Reads the session once per request (parallel loaders share it), refreshing tokens when they are due. */
-  private resolve(request: Request, context?: object): Promise<Resolved> {
+  /**
+   * Reads the session once per request: parallel loaders share it through Remix's per-request `context`. The scope
+   * is only reused for the same cookies and for a few seconds, so a context object that outlives its request (a
+   * custom server's singleton) can never hand one user's session to another.
+   */
+  private scope(request: Request, context?: object): RequestScope {
     const key = context ?? request
-    let resolved = this.perRequest.get(key)
-    if (!resolved) {
-      resolved = this.load(request, key)
-      this.perRequest.set(key, resolved)
-    }
-    return resolved
+    const cookie = request.headers.get('Cookie')
+    const existing = this.scopes.get(key)
+    if (existing && existing.cookie === cookie && Date.now() - existing.createdAt < scopeLifetimeMs)
+      return existing
+    const scope: RequestScope = { cookie, createdAt: Date.now(), pendingCookies: [] }
+    this.scopes.set(key, scope)
+    return scope
   }
 
-  private async load(request: Request, requestKey: object): Promise<Resolved> {
+  private resolve(request: Request, context?: object): Promise<Resolved> {
+    const scope = this.scope(request, context)
+    scope.resolved ??= this.load(request, scope)
+    return scope.resolved
+  }
+
+  private async load(request: Request, scope: RequestScope): Promise<Resolved> {
     if (!this.sessions) return { loaded: null, auth: null }
     const loaded = await this.sessions.load(request)
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
     if (Date.now() >= auth.expiresAt) {
-      this.remember(requestKey, await this.sessions.saveAuth(request, loaded, null))
+      this.remember(scope, await this.sessions.saveAuth(request, loaded, null))
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
     if (!this.refreshDue(auth)) return { loaded, auth }
     const outcome = await this.refresher!.refresh(request, loaded, (current) => this.refreshDue(current))
-    this.remember(requestKey, outcome.setCookies ?? null)
+    this.remember(scope, outcome.setCookies ?? null)
     return { loaded, auth: outcome.auth, reason: outcome.reason }
   }
 
-  private remember(requestKey: object, setCookies: string[] | null): void {
+  private remember(scope: RequestScope, setCookies: string[] | null): void {
     if (!setCookies || this.sessions?.config.strategy !== SessionStrategy.Browser) return
-    this.pendingCookies.set(requestKey, [...(this.pendingCookies.get(requestKey) ?? []), ...setCookies])
+    scope.pendingCookies.push(...setCookies)
   }
 
   private refreshDue(auth: AuthSession): boolean {
