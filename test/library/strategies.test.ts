@@ -144,3 +144,22 @@ describe('profile cache hooks', () => {
     expect(cache.size).toBe(1)
   })
 })
+
+describe('session lifetime', () => {
+  it('ends the session at the absolute lifetime, capped by the refresh token lifetime', async () => {
+    const auth = createAuthenticator(harness.emulator, harness.storage, {
+      auth: { absoluteSessionLifetimeSeconds: 3600, refreshTokenLifetimeSeconds: 1 },
+    })
+    const local: Harness = { ...harness, auth }
+    const browser = new AppBrowser()
+    await login(local, browser)
+    const info = await auth.getSessionInfo(browser.request('/'))
+    expect(info.sessionExpiresAt - info.authenticatedAt).toBeLessThanOrEqual(1500)
+    await sleep(1100)
+    // the store drops the row at the same deadline (the cookie's expiry), so the guard sees no session at all
+    const redirect = await responseOf(() => auth.getUser(browser.request('/dashboard')))
+    expect(location(redirect).pathname).toBe('/login')
+    expect(await auth.getUserOrNull(browser.request('/'))).toBeNull()
+    expect((await harness.storage.getSession(browser.request('/').headers.get('Cookie'))).has('user')).toBe(false)
+  })
+})

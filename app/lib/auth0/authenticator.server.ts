@@ -255,7 +255,14 @@ export class Auth0RemixServer {
       throw new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token lacks the requested acr')
     }
     const now = Date.now()
-    const lifetime = (this.options.absoluteSessionLifetimeSeconds ?? 7 * 24 * 3600) * 1000
+    // A session cannot outlive the refresh token that keeps it alive (Auth0's absolute refresh-token lifetime).
+    const refreshTokenLifetime = Number(tokens.response.refresh_token_expires_in ?? Infinity)
+    const lifetime =
+      Math.min(
+        this.options.absoluteSessionLifetimeSeconds ?? 7 * 24 * 3600,
+        this.options.refreshTokenLifetimeSeconds ?? Infinity,
+        Number.isFinite(refreshTokenLifetime) && refreshTokenLifetime > 0 ? refreshTokenLifetime : Infinity,
+      ) * 1000
     return {
       sub: claims.sub,
       sid: typeof claims.sid === 'string' ? claims.sid : undefined,

@@ -44,6 +44,8 @@ export interface Auth0RemixServerOptions {
   secrets?: string[]
   /** Absolute session lifetime in seconds (default 7 days); idle expiry is the session store's job. */
   absoluteSessionLifetimeSeconds?: number
+  /** The tenant's absolute refresh-token lifetime in seconds: sessions end with it (Auth0 does not announce it). */
+  refreshTokenLifetimeSeconds?: number
   /** Refresh this many seconds before the access token expires (default 60, at most half its lifetime). */
   refreshLeewaySeconds?: number
   /** Clock skew allowed when checking exp/iat/auth_time (default 30). */
