@@ -1,18 +1,21 @@
 import { redirect } from '@remix-run/node'
-import * as oauth from 'oauth4webapi'
-import { OAuthClient, type TokenSet } from './client.server'
+import { BackchannelLogout } from './backchannel.server'
+import { OAuthClient } from './client.server'
 import { SessionStrategy, Token } from './constants'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode } from './errors'
 import { Issuer } from './issuer.server'
+import { LoginFlow, type CallbackResult } from './login.server'
+import { assertSameOriginPost, auth0LogoutUrl } from './logout.server'
 import type { Auth0RemixServerOptions, AuthorizeOptions, HandleCallbackOptions } from './options'
-import { currentPath, safeRedirect } from './redirects'
+import { currentPath, safeRedirect, withQuery } from './redirects'
+import { TokenRefresher } from './refresh.server'
 import { Sealer } from './secrets.server'
 import { SessionManager, type AuthSession, type LoadedSession } from './session.server'
-import { credentialsFrom, TokenRefresher } from './refresh.server'
 import { TokenVerifier, type VerifyOptions } from './tokens.server'
-import { TransactionStore, type LoginTransaction } from './transaction.server'
-import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
-import { BackchannelLogout } from './backchannel.server'
+import { TransactionStore } from './transaction.server'
+import { userFromClaims, type IdTokenClaims, type UserProfile } from './user'
+
+export type { CallbackResult } from './login.server'
 
 /** What a protected page may show about the session (never the tokens themselves). */
 export interface SessionInfo {
@@ -33,7 +36,6 @@ interface Resolved {
   reason?: string
 }
 
-const defaultScope = 'openid profile email offline_access'
 const scopeLifetimeMs = 10_000
 
 /** One request's view of its session, shared by its loaders. */
@@ -49,7 +51,7 @@ export class Auth0RemixServer {
   private readonly issuer: Issuer
   private readonly client: OAuthClient
   private readonly verifier: TokenVerifier
-  private readonly transactions: TransactionStore
+  private readonly login: LoginFlow
   private readonly sessions: SessionManager | null
   private readonly backchannel: BackchannelLogout
   private readonly appOrigin: string
@@ -74,9 +76,17 @@ export class Auth0RemixServer {
       clockToleranceSeconds,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
-    this.transactions = new TransactionStore(new Sealer(secrets, 'login transaction'), {
-      formPost: clientDetails.usePost !== false,
-      secure: callback.protocol === 'https:',
+    this.login = new LoginFlow({
+      client: this.client,
+      transactions: new TransactionStore(new Sealer(secrets, 'login transaction'), {
+        formPost: clientDetails.usePost !== false,
+        secure: callback.protocol === 'https:',
+      }),
+      verifyIdToken: (idToken, verifyOptions) => this.verifyIdToken(idToken, verifyOptions),
+      clientDetails,
+      callbackURL: options.callbackURL,
+      absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
+      refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
     })
     this.sessions = options.session
       ? new SessionManager({
@@ -113,52 +123,8 @@ export class Auth0RemixServer {
     maybeOptions?: AuthorizeOptions,
   ): Promise<never> {
     const request = requestOrOptions instanceof Request ? requestOrOptions : new Request(this.appOrigin)
-    const options: AuthorizeOptions =
-      (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
-    if (options.silentAuth && options.forceLogin) {
-      throw new TypeError('authorize(): silentAuth cannot be combined with forceLogin')
-    }
-    const { clientDetails } = this.options
-    const redirectUri = new URL(this.options.callbackURL)
-    for (const [name, value] of Object.entries(options.callbackParams ?? {}))
-      redirectUri.searchParams.set(name, value)
-    const transaction: LoginTransaction = {
-      state: oauth.generateRandomState(),
-      nonce: oauth.generateRandomNonce(),
-      codeVerifier: oauth.generateRandomCodeVerifier(),
-      redirectUri: redirectUri.href,
-      returnTo: options.returnTo ? safeRedirect(options.returnTo, '') || undefined : undefined,
-      organization: options.organization ?? clientDetails.organization,
-      maxAge: options.maxAge,
-      acrValues: options.acrValues,
-      createdAt: Date.now(),
-    }
-    // prompt=none shows no page at all, so a sign-up hint would be meaningless next to it.
-    const prompt = options.silentAuth ? 'none' : options.forceLogin ? 'login' : undefined
-    const url = await this.client.authorizationUrl({
-      client_id: clientDetails.clientID,
-      response_type: 'code',
-      redirect_uri: transaction.redirectUri,
-      response_mode: clientDetails.usePost === false ? 'query' : 'form_post',
-      scope: options.scope ?? clientDetails.scope ?? defaultScope,
-      state: transaction.state,
-      nonce: transaction.nonce,
-      code_challenge: await oauth.calculatePKCECodeChallenge(transaction.codeVerifier),
-      code_challenge_method: 'S256',
-      audience: options.audience ?? clientDetails.audience,
-      organization: transaction.organization,
-      invitation: options.invitation,
-      connection: options.connection,
-      prompt,
-      screen_hint: options.forceSignup && !options.silentAuth ? 'signup' : undefined,
-      max_age: options.maxAge === undefined ? undefined : String(options.maxAge),
-      acr_values: options.acrValues,
-      login_hint: options.loginHint,
-    })
-    const headers = new Headers()
-    for (const cookie of await this.transactions.begin(request, transaction))
-      headers.append('Set-Cookie', cookie)
-    throw redirect(url.href, { headers })
+    const options = (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
+    throw await this.login.start(request, options)
   }
 
   /**
@@ -169,7 +135,7 @@ export class Auth0RemixServer {
     const failureTarget = options.onFailureRedirect ?? this.options.failedLoginRedirect
     let result: CallbackResult
     try {
-      if (request.method === 'POST' && this.sessions) throw await this.holdFormPost(request)
+      if (request.method === 'POST' && this.sessions) throw await this.login.holdFormPost(request)
       result = await this.authenticateCallback(request)
     } catch (error) {
       if (error instanceof Response) throw error
@@ -191,86 +157,12 @@ export class Auth0RemixServer {
     throw redirect(result.returnTo ?? options.onSuccessRedirect, { headers })
   }
 
-  /** See `TransactionStore.hold`: turns the cross-site form_post into a same-site GET of the callback. */
-  private async holdFormPost(request: Request): Promise<Response> {
-    const parameters = await formPostParameters(request)
-    const url = new URL(request.url)
-    const headers = new Headers({
-      'Cache-Control': 'no-store',
-      'Set-Cookie': await this.transactions.hold(parameters),
-    })
-    return redirect(url.pathname + url.search, { status: 303, headers })
-  }
-
   /**
    * The callback without any session handling: for apps that store credentials themselves. Throws an
    * `AuthError` (with `setCookies` that clear the transaction cookie) on failure.
    */
   async authenticateCallback(request: Request): Promise<CallbackResult> {
-    const setCookies: string[] = []
-    try {
-      const parameters = await this.callbackParameters(request, setCookies)
-      const state = parameters.get('state')
-      if (!state) {
-        const error = parameters.get('error')
-        throw new AuthError(
-          error ? safeErrorCode(error) : AuthErrorCode.missingState,
-          'The callback has no state',
-        )
-      }
-      const { transaction, clear } = await this.transactions.take(request, state)
-      if (clear) setCookies.push(clear)
-      if (!transaction)
-        throw new AuthError(AuthErrorCode.invalidState, 'No login transaction matches this state')
-      const tokens = await this.client.exchangeCode(parameters, transaction)
-      const session = await this.sessionFromTokens(tokens, transaction)
-      return { session, user: userFromClaims(session.claims), returnTo: transaction.returnTo, setCookies }
-    } catch (error) {
-      const failure =
-        error instanceof AuthError ? error : new AuthError(AuthErrorCode.unknown, 'Login failed')
-      throw Object.assign(failure, { setCookies })
-    }
-  }
-
-  /** The authorization response: the query (response_mode=query), a held form_post, or a form body. */
-  private async callbackParameters(request: Request, setCookies: string[]): Promise<URLSearchParams> {
-    if (request.method === 'POST') return formPostParameters(request)
-    const query = new URL(request.url).searchParams
-    const held = await this.transactions.takeHeld(request)
-    if (held.clear) setCookies.push(held.clear)
-    if (query.has('state') || query.has('code') || query.has('error') || !held.parameters) return query
-    return held.parameters
-  }
-
-  private async sessionFromTokens(tokens: TokenSet, transaction: LoginTransaction): Promise<AuthSession> {
-    const idToken = tokens.response.id_token
-    if (!idToken || !tokens.idTokenClaims) throw new AuthError(AuthErrorCode.idTokenInvalid, 'No ID token')
-    const claims = claimsToKeep(
-      await this.verifyIdToken(idToken, { nonce: transaction.nonce, maxAgeSeconds: transaction.maxAge }),
-    )
-    if (transaction.organization && !organizationMatches(claims, transaction.organization)) {
-      throw new AuthError(AuthErrorCode.orgMismatch, 'The ID token is for another organization')
-    }
-    if (transaction.acrValues && claims.acr === undefined) {
-      throw new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token lacks the requested acr')
-    }
-    const now = Date.now()
-    // A session cannot outlive the refresh token that keeps it alive (Auth0's absolute refresh-token lifetime).
-    const refreshTokenLifetime = Number(tokens.response.refresh_token_expires_in ?? Infinity)
-    const lifetime =
-      Math.min(
-        this.options.absoluteSessionLifetimeSeconds ?? 7 * 24 * 3600,
-        this.options.refreshTokenLifetimeSeconds ?? Infinity,
-        Number.isFinite(refreshTokenLifetime) && refreshTokenLifetime > 0 ? refreshTokenLifetime : Infinity,
-      ) * 1000
-    return {
-      sub: claims.sub,
-      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
-      claims,
-      credentials: credentialsFrom(tokens.response, undefined, now),
-      authenticatedAt: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now,
-      expiresAt: now + lifetime,
-    }
+    return this.login.complete(request)
   }
 
   private async verifyIdToken(idToken: string, options: VerifyOptions): Promise<IdTokenClaims> {
@@ -475,7 +367,7 @@ export class Auth0RemixServer {
     second?: { returnTo?: string } | HeadersInit,
   ): Promise<never> {
     if (typeof requestOrRedirect === 'string') {
-      throw redirect(await this.auth0LogoutUrl(requestOrRedirect), {
+      throw redirect(await auth0LogoutUrl(this.issuer, this.options, requestOrRedirect), {
         headers: second as HeadersInit | undefined,
       })
     }
@@ -494,23 +386,7 @@ export class Auth0RemixServer {
       const refreshToken = loaded.auth?.credentials.refreshToken
       if (refreshToken) await this.client.revoke(refreshToken)
     }
-    throw redirect(await this.auth0LogoutUrl(returnTo.href, idToken), { headers })
-  }
-
-  private async auth0LogoutUrl(returnTo: string, idToken?: string): Promise<string> {
-    const { clientID } = this.options.clientDetails
-    if (this.options.useOidcLogout) {
-      const as = await this.issuer.authorizationServer().catch(() => undefined)
-      const url = new URL(as?.end_session_endpoint ?? new URL('oidc/logout', this.issuer.url))
-      url.searchParams.set('client_id', clientID)
-      url.searchParams.set('post_logout_redirect_uri', returnTo)
-      if (idToken) url.searchParams.set('id_token_hint', idToken)
-      return url.href
-    }
-    const url = new URL('v2/logout', this.issuer.url)
-    url.searchParams.set('client_id', clientID)
-    url.searchParams.set('returnTo', returnTo)
-    return url.href
+    throw redirect(await auth0LogoutUrl(this.issuer, this.options, returnTo.href, idToken), { headers })
   }
 
   /**
@@ -588,50 +464,4 @@ function hasScopes(granted: string | undefined, wanted: string | undefined): boo
   if (!wanted) return true
   const have = new Set((granted ?? '').split(' '))
   return wanted.split(' ').every((scope) => have.has(scope))
-}
-
-export interface CallbackResult {
-  session: AuthSession
-  user: UserProfile
-  returnTo?: string
-  /** Clears the login-transaction cookie. */
-  setCookies: string[]
-}
-
-const maxCallbackBodyBytes = 64 * 1024
-
-/** A form_post body, bounded: the callback is reachable by anyone and must never be a cheap way to load us. */
-async function formPostParameters(request: Request): Promise<URLSearchParams> {
-  const length = Number(request.headers.get('Content-Length') ?? 0)
-  const type = request.headers.get('Content-Type') ?? ''
-  if (length > maxCallbackBodyBytes || !type.startsWith('application/x-www-form-urlencoded')) {
-    throw new AuthError(AuthErrorCode.invalidRequest, 'Unexpected callback body')
-  }
-  const body = await request.text().catch(() => '')
-  if (body.length > maxCallbackBodyBytes)
-    throw new AuthError(AuthErrorCode.invalidRequest, 'Callback body too large')
-  return new URLSearchParams(body)
-}
-
-function organizationMatches(claims: IdTokenClaims, organization: string): boolean {
-  return organization.startsWith('org_')
-    ? claims.org_id === organization
-    : claims.org_name === organization.toLowerCase()
-}
-
-function withQuery(target: string, query: Record<string, string>): string {
-  const url = new URL(target, 'http://app.invalid')
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value)
-  return url.origin === 'http://app.invalid' ? url.pathname + url.search + url.hash : url.href
-}
-
-/** Logout changes state: only a POST sent by this app's own pages (Origin, or Fetch Metadata) is accepted. */
-function assertSameOriginPost(request: Request, appOrigin: string): void {
-  if (request.method !== 'POST') {
-    throw new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } })
-  }
-  const origin = request.headers.get('Origin')
-  const site = request.headers.get('Sec-Fetch-Site')
-  const crossSite = origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
-  if (crossSite) throw new Response('Forbidden: cross-origin request', { status: 403 })
 }

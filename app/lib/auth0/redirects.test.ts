@@ -1,39 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { openRedirectPayloads } from '../../../test/fixtures/open-redirect-payloads'
 import { currentPath, safeRedirect } from './redirects'
-
-/** Open-redirect payloads (OWASP cheat sheet and PortSwigger lists, adapted to path parameters). */
-export const openRedirectPayloads = [
-  '//evil.example',
-  '///evil.example',
-  '////evil.example',
-  '/\\evil.example',
-  '\\\\evil.example',
-  '\\/evil.example',
-  'https://evil.example',
-  'https:evil.example',
-  'http:/evil.example',
-  '//evil.example/%2f..',
-  '/%2f%2fevil.example',
-  '/%2F%2Fevil.example',
-  '/%5cevil.example',
-  '/%5Cevil.example',
-  '/%252f%252fevil.example',
-  '/%09/evil.example',
-  '/\t/evil.example',
-  '/\r\nLocation: https://evil.example',
-  '/%0d%0aLocation:%20https://evil.example',
-  'javascript:alert(1)',
-  'JaVaScRiPt:alert(1)',
-  'data:text/html,<script>alert(1)</script>',
-  ' //evil.example',
-  'evil.example',
-  '.evil.example',
-  '@evil.example',
-  '/@evil.example/..//',
-  '%2f%2fevil.example',
-  '',
-  '/'.padEnd(3000, 'a'),
-]
 
 describe('safeRedirect', () => {
   it.each(openRedirectPayloads)('rejects %j', (payload) => {

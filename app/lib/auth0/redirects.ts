@@ -33,3 +33,10 @@ export function currentPath(request: Request): string {
   const pathname = url.pathname === '/_root.data' ? '/' : url.pathname.replace(/\.data$/, '')
   return pathname + url.search
 }
+
+/** `target` (a path or URL) with `query` set on it; paths stay paths. */
+export function withQuery(target: string, query: Record<string, string>): string {
+  const url = new URL(target, 'http://app.invalid')
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value)
+  return url.origin === 'http://app.invalid' ? url.pathname + url.search + url.hash : url.href
+}
