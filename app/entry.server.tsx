@@ -12,6 +12,7 @@ import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { authenticator } from '~/auth.server'
+import { rateLimitWindowSeconds } from '~/rate-limit.server'
 import { NonceProvider } from '~/components/nonce'
 import {
   applyPersonalCacheControl,
@@ -45,6 +46,12 @@ export default function handleRequest(
   const nonce = createNonce()
   applySecurityHeaders(responseHeaders, security, nonce)
   applyPersonalCacheControl(request, responseHeaders)
+  // A page loader's thrown 429 keeps only its status here (the root has no `headers` export to pass the thrown
+  // Response's headers on): tell clients the limiter's window. Resource routes send their exact Retry-After.
+  if (responseStatusCode === 429 && !responseHeaders.has('Retry-After')) {
+    responseHeaders.set('Retry-After', String(rateLimitWindowSeconds))
+    responseHeaders.set('Cache-Control', 'no-store')
+  }
   authenticator.applyHeaders(request, loadContext, responseHeaders)
   // Crawlers and SPA mode get the whole document at once; browsers get the shell as soon as it is ready.
   const waitForAll = isbot(request.headers.get('user-agent')) || remixContext.isSpaMode

@@ -78,9 +78,11 @@ export function createRateLimiter(options: RateLimiterOptions) {
   }
 }
 
+export const rateLimitWindowSeconds = 60
+
 const appLimiter = createRateLimiter({
   limits: appLimits,
-  windowMs: 60_000,
+  windowMs: rateLimitWindowSeconds * 1000,
   trustProxy: env.TRUST_PROXY,
   sharedBucketFactor: 10,
   maxClients: 10_000,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  applyPersonalCacheControl,
   applySecurityHeaders,
+  assertSameOrigin,
   contentSecurityPolicy,
   createNonce,
   type SecurityOptions,
@@ -52,5 +54,50 @@ describe('security headers', () => {
     expect(http.get('strict-transport-security')).toBeNull()
     expect(http.get('x-frame-options')).toBe('DENY')
     expect(http.get('cross-origin-opener-policy')).toBe('same-origin')
+  })
+})
+
+describe('assertSameOrigin', () => {
+  const app = 'https://app.example.com'
+  const post = (headers: Record<string, string>) => new Request(`${app}/x`, { method: 'POST', headers })
+  const outcome = (request: Request) => {
+    try {
+      assertSameOrigin(request, app)
+      return 'allowed'
+    } catch (thrown) {
+      return (thrown as Response).status
+    }
+  }
+
+  it('allows the app itself and requests without any cross-site signal', () => {
+    expect(outcome(post({ Origin: app }))).toBe('allowed')
+    expect(outcome(post({ 'Sec-Fetch-Site': 'same-origin' }))).toBe('allowed')
+    expect(outcome(post({}))).toBe('allowed')
+  })
+
+  it('refuses another origin, a null origin and cross-site fetch metadata with 403', () => {
+    expect(outcome(post({ Origin: 'https://evil.example' }))).toBe(403)
+    expect(outcome(post({ Origin: 'null' }))).toBe(403)
+    expect(outcome(post({ 'Sec-Fetch-Site': 'cross-site' }))).toBe(403)
+    expect(outcome(post({ 'Sec-Fetch-Site': 'same-site' }))).toBe(403)
+  })
+})
+
+describe('applyPersonalCacheControl', () => {
+  const apply = (cookie: string | null, cacheControl?: string) => {
+    const headers = new Headers(cacheControl ? { 'Cache-Control': cacheControl } : {})
+    applyPersonalCacheControl(
+      new Request('https://app/', { headers: cookie ? { Cookie: cookie } : {} }),
+      headers,
+    )
+    return headers.get('Cache-Control')
+  }
+
+  it('marks responses to requests with a session cookie private, no-store', () => {
+    expect(apply('__session=abc')).toBe('private, no-store')
+    expect(apply('theme=dark; __session.1=abc', 'public, max-age=60')).toBe('private, no-store')
+    expect(apply('__session=abc', 'no-store')).toBe('no-store')
+    expect(apply('theme=dark')).toBeNull()
+    expect(apply(null, 'public, max-age=60')).toBe('public, max-age=60')
   })
 })

@@ -53,6 +53,8 @@ async function available<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const isSessionId = (id: unknown): id is string => typeof id === 'string' && /^[\w-]{20,100}$/.test(id)
+
 /** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
 const IDLE_SLIDE_INTERVAL_MS = 60_000
 
@@ -147,7 +149,8 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
   const storage = createSessionStorage({
     cookie,
     createData: async (data, expires) => (await available(() => insert(data, expires))).id,
-    readData: (id) => available(() => read(id)),
+    // A signed cookie may still carry any JSON value (e.g. forged with a leaked old secret): only our ids are read.
+    readData: (id) => (isSessionId(id) ? available(() => read(id)) : Promise.resolve(null)),
     updateData: async (id, data) => {
       await available(() => update(id, data))
     },
