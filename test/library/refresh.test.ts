@@ -24,6 +24,7 @@ describe('refresh', () => {
   it('makes exactly one refresh for 50 concurrent requests of one session, and all succeed', async () => {
     const browser = await loggedIn()
     const before = await harness.auth.getSessionInfo(browser.request('/'))
+    expect(before.lastRefreshedAt).toBeNull()
     await sleep(1100)
     const results = await Promise.all(
       Array.from({ length: 50 }, () => harness.auth.getSessionInfo(browser.request('/dashboard'))),

@@ -195,8 +195,7 @@ export class Auth0RemixServer {
       claims: auth.claims,
       authenticatedAt: auth.authenticatedAt,
       accessTokenExpiresAt: auth.credentials.expiresAt,
-      lastRefreshedAt:
-        auth.credentials.lastRefreshed === auth.authenticatedAt ? null : auth.credentials.lastRefreshed,
+      lastRefreshedAt: auth.refreshedAt ?? null,
       sessionExpiresAt: auth.expiresAt,
       sessionId: loaded?.id ?? null,
     }

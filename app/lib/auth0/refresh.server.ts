@@ -213,7 +213,13 @@ export class TokenRefresher {
       }
       claims = claimsToKeep(verified)
     }
-    return { ...auth, claims, credentials: credentialsFrom(tokens.response, auth.credentials, Date.now()) }
+    const now = Date.now()
+    return {
+      ...auth,
+      claims,
+      refreshedAt: now,
+      credentials: credentialsFrom(tokens.response, auth.credentials, now),
+    }
   }
 
   private remember(key: string, outcome: RefreshOutcome): void {

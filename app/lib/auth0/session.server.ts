@@ -14,6 +14,8 @@ export interface AuthSession {
   authenticatedAt: number
   /** Absolute deadline: after it the user must log in again, whatever the refresh token says. */
   expiresAt: number
+  /** When the tokens were last refreshed; absent until the first refresh. */
+  refreshedAt?: number
   /** Access tokens for other audiences, obtained with the refresh token. */
   audiences?: Record<string, { accessToken: string; expiresAt: number; obtainedAt: number; scope?: string }>
 }
