@@ -74,25 +74,40 @@ export default function App() {
   return <Outlet />
 }
 
+/** What each status means to a person; anything else is "something went wrong". */
+const statusPages: Record<number, { title: string; message: string; retry: boolean }> = {
+  403: {
+    title: 'Not allowed',
+    message:
+      'This request did not come from this site, so it was refused. Go back and try from the page itself.',
+    retry: false,
+  },
+  404: {
+    title: 'Page not found',
+    message: "The page you are looking for doesn't exist or has moved.",
+    retry: false,
+  },
+  429: {
+    title: 'Too many requests',
+    message: 'You have tried this a lot in a short time. Please wait a minute, then try again.',
+    retry: true,
+  },
+  503: {
+    title: 'Service unavailable',
+    message: "We can't reach our systems right now. This is usually over in a moment: please try again.",
+    retry: true,
+  },
+}
+
 export function ErrorBoundary() {
   const error = useRouteError()
-  if (isRouteErrorResponse(error) && error.status === 404) {
-    return (
-      <ErrorPage
-        status={404}
-        title="Page not found"
-        message="The page you are looking for doesn't exist or has moved."
-      />
-    )
-  }
   if (isRouteErrorResponse(error)) {
-    return (
-      <ErrorPage
-        status={error.status}
-        title="Something went wrong"
-        message="We couldn't complete that request. Please try again."
-      />
-    )
+    const page = statusPages[error.status] ?? {
+      title: 'Something went wrong',
+      message: "We couldn't complete that request. Please try again.",
+      retry: true,
+    }
+    return <ErrorPage status={error.status} {...page} />
   }
   const details = process.env.NODE_ENV === 'development' && error instanceof Error ? error.stack : undefined
   return (
@@ -100,6 +115,7 @@ export function ErrorBoundary() {
       status={500}
       title="Something went wrong"
       message="An unexpected error occurred on our side. Please try again in a moment."
+      retry
       details={details}
     />
   )

@@ -14,6 +14,7 @@ const libraryCodes = [
   'session_expired',
   'refresh_failed',
   'rate_limited',
+  'reauthentication_required',
   'org_mismatch',
 ]
 

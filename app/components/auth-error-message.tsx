@@ -1,4 +1,4 @@
-import { AuthForm } from './auth-form'
+import { AuthForm, type LoginFields } from './auth-form'
 
 interface AuthErrorCopy {
   title: string
@@ -73,6 +73,12 @@ const copy: Record<string, AuthErrorCopy> = {
     action: signInAgain,
     tone: 'info',
   },
+  reauthentication_required: {
+    title: 'Please confirm it is you',
+    text: 'This page needs a recent sign-in. Sign in again to continue where you were.',
+    action: signInAgain,
+    tone: 'info',
+  },
   rate_limited: {
     title: 'Too many attempts',
     text: 'Please wait a moment before trying again.',
@@ -104,13 +110,19 @@ const tones = {
     'bg-amber-50 text-amber-950 ring-amber-200 dark:bg-amber-500/10 dark:text-amber-100 dark:ring-amber-500/30',
 }
 
-export function AuthErrorMessage({ code, returnTo }: { code: string; returnTo?: string }) {
+interface AuthErrorMessageProps {
+  code: string
+  returnTo?: string
+  fields?: LoginFields
+}
+
+export function AuthErrorMessage({ code, returnTo, fields }: AuthErrorMessageProps) {
   const { title, text, action, tone } = authErrorCopy(code)
   return (
     <div role="alert" className={`rounded-xl p-4 ring-1 ring-inset ${tones[tone]}`}>
       <h2 className="text-sm font-semibold">{title}</h2>
       <p className="mt-1 text-sm opacity-90">{text}</p>
-      <AuthForm variant="secondary" returnTo={returnTo} className="mt-3 w-fit">
+      <AuthForm variant="secondary" returnTo={returnTo} fields={fields} className="mt-3 w-fit">
         {action}
       </AuthForm>
     </div>

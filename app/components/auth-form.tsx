@@ -1,6 +1,14 @@
 import type { ReactNode } from 'react'
 import { buttonClass, type ButtonVariant } from './button'
 
+/** Extra login parameters the server accepts from the form (step-up, Auth0 organization invitations). */
+export interface LoginFields {
+  maxAge?: string
+  acr?: string
+  organization?: string
+  invitation?: string
+}
+
 interface AuthFormProps {
   children: ReactNode
   variant?: ButtonVariant
@@ -10,6 +18,7 @@ interface AuthFormProps {
   screen?: 'signup'
   /** Skips Auth0's chooser and goes straight to one connection, e.g. `google-oauth2`. */
   connection?: string
+  fields?: LoginFields
   className?: string
 }
 
@@ -20,13 +29,15 @@ export function AuthForm({
   returnTo,
   screen,
   connection,
+  fields = {},
   className,
 }: AuthFormProps) {
+  const hidden = { returnTo, screen, connection, ...fields }
   return (
     <form method="post" action="/auth/auth0" className={className}>
-      {returnTo ? <input type="hidden" name="returnTo" value={returnTo} /> : null}
-      {screen ? <input type="hidden" name="screen" value={screen} /> : null}
-      {connection ? <input type="hidden" name="connection" value={connection} /> : null}
+      {Object.entries(hidden).map(([name, value]) =>
+        value ? <input key={name} type="hidden" name={name} value={value} /> : null,
+      )}
       <button type="submit" className={buttonClass(variant, 'w-full')}>
         {children}
       </button>

@@ -1,26 +1,36 @@
-import { Link } from '@remix-run/react'
+import { Link, useLocation } from '@remix-run/react'
 import { buttonClass } from './button'
 
 interface ErrorPageProps {
   status?: number
   title: string
   message: string
+  /** Offer to load the same page again: right for passing trouble (rate limit, database or Auth0 down). */
+  retry?: boolean
   /** Development only: the stack, so a developer sees what broke without opening the terminal. */
   details?: string
 }
 
-export function ErrorPage({ status, title, message, details }: ErrorPageProps) {
+export function ErrorPage({ status, title, message, retry = false, details }: ErrorPageProps) {
+  const location = useLocation()
   return (
-    <div className="mx-auto flex max-w-xl flex-col items-center py-16 text-center sm:py-24">
-      {status ? <p className="text-sm font-semibold text-indigo-600 dark:text-indigo-400">{status}</p> : null}
-      <h1 className="mt-2 text-3xl font-bold tracking-tight sm:text-4xl">{title}</h1>
-      <p className="mt-4 text-base text-zinc-600 dark:text-zinc-400">{message}</p>
-      <div className="mt-8 flex gap-3">
-        <Link to="/" className={buttonClass('primary')}>
+    <div className="mx-auto flex max-w-xl flex-col items-center py-12 text-center sm:py-20">
+      {status ? (
+        <p className="text-sm font-semibold text-indigo-700 tabular-nums dark:text-indigo-300">
+          Error {status}
+        </p>
+      ) : null}
+      <h1 className="mt-2 text-3xl font-bold tracking-tight text-balance sm:text-4xl">{title}</h1>
+      <p className="mt-4 text-base text-pretty text-zinc-600 dark:text-zinc-400">{message}</p>
+      <div className="mt-8 flex flex-wrap justify-center gap-3">
+        {retry ? (
+          // A full page load: the error may have come from a client-side navigation.
+          <a href={location.pathname + location.search} className={buttonClass('primary')}>
+            Try again
+          </a>
+        ) : null}
+        <Link to="/" className={buttonClass(retry ? 'secondary' : 'primary')}>
           Go home
-        </Link>
-        <Link to="/dashboard" className={buttonClass('secondary')}>
-          Dashboard
         </Link>
       </div>
       {details ? (

@@ -1,19 +1,49 @@
-import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { useLoaderData } from '@remix-run/react'
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { callProtectedApi } from '~/api.server'
 import { authenticator } from '~/auth.server'
-import { ActiveSessions } from '~/components/active-sessions'
+import type { SessionInfo } from '~/lib/auth0'
+import { ActiveSessions, type ActiveSession } from '~/components/active-sessions'
+import { ApiCall } from '~/components/api-call'
 import { Avatar } from '~/components/avatar'
 import { buttonClass } from '~/components/button'
 import { Card } from '~/components/card'
 import { Countdown, LocalTime } from '~/components/local-time'
+import { env } from '~/env.server'
+import { assertSameOrigin } from '~/security.server'
+import { getSessionStorage } from '~/sessions.server'
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · Remix Auth0 Stack' }]
 
 // Personal data: never stored by a shared cache or the back/forward cache after logout.
 export const headers: HeadersFunction = () => ({ 'Cache-Control': 'private, no-store' })
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+// A function, not a module constant: this module is also bundled for the browser, where `env` does not exist.
+const serverSessions = () => env.SESSION_STRATEGY === 'server'
+
+/** The user's sessions (devices), without their ids: an id is as good as the cookie that carries it. */
+async function activeSessions(sub: string, currentId: string | null): Promise<ActiveSession[]> {
+  const sessions = await getSessionStorage().listSessions(sub)
+  // This browser first, then the others newest first (the store's order).
+  sessions.sort((a, b) => Number(b.id === currentId) - Number(a.id === currentId))
+  return sessions.map((session, index) => ({
+    key: String(index),
+    current: session.id === currentId,
+    createdAt: session.createdAt.getTime(),
+    lastActiveAt: session.updatedAt.getTime(),
+  }))
+}
+
+interface DashboardData extends Pick<
+  SessionInfo,
+  'user' | 'claims' | 'authenticatedAt' | 'accessTokenExpiresAt' | 'lastRefreshedAt'
+> {
+  /** Absent with browser (cookie) sessions: there is no list to show. */
+  sessions?: ActiveSession[]
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs): Promise<DashboardData> {
   const info = await authenticator.getSessionInfo(request, context)
   return {
     user: info.user,
@@ -21,11 +51,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     authenticatedAt: info.authenticatedAt,
     accessTokenExpiresAt: info.accessTokenExpiresAt,
     lastRefreshedAt: info.lastRefreshedAt,
+    sessions: serverSessions() ? await activeSessions(info.user.id, info.sessionId) : undefined,
   }
 }
 
+export async function action({ request, context }: ActionFunctionArgs) {
+  // Both intents act as the user: only this app's own pages may ask for them.
+  assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
+  const info = await authenticator.getSessionInfo(request, context)
+  const intent = (await request.formData()).get('intent')
+  if (intent === 'call-api') return { intent, answer: await callProtectedApi(request, context) }
+  if (intent === 'revoke-others' && serverSessions() && info.sessionId) {
+    const revoked = await getSessionStorage().revokeOtherSessions(info.user.id, info.sessionId)
+    return { intent, revoked }
+  }
+  throw new Response('Bad Request', { status: 400, headers: { 'Cache-Control': 'no-store' } })
+}
+
 export default function Dashboard() {
-  const { user, claims, authenticatedAt, accessTokenExpiresAt, lastRefreshedAt } =
+  const { user, claims, authenticatedAt, accessTokenExpiresAt, lastRefreshedAt, sessions } =
     useLoaderData<typeof loader>()
   const displayName = user.name ?? user.nickname ?? user.email ?? 'Your account'
   return (
@@ -37,12 +81,10 @@ export default function Dashboard() {
             Your profile and this session, at a glance.
           </p>
         </div>
-        {/* A full-page POST: logging out leaves for Auth0 and must drop all client state. */}
-        <form method="post" action="/logout">
-          <button type="submit" className={buttonClass('secondary')}>
-            Log out
-          </button>
-        </form>
+        {/* Asks first: the /logout page confirms with a POST (a GET never logs anyone out). */}
+        <Link to="/logout" className={buttonClass('secondary', 'self-start sm:self-auto')}>
+          Log out
+        </Link>
       </div>
 
       <Card>
@@ -83,15 +125,23 @@ export default function Dashboard() {
             <summary className="cursor-pointer rounded-lg px-4 py-3 text-sm font-medium select-none hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
               Show {Object.keys(claims).length} claims
             </summary>
-            <pre className="max-h-96 overflow-auto border-t border-zinc-200 p-4 font-mono text-xs leading-relaxed dark:border-zinc-800">
+            {/* Focusable so keyboard users can scroll it. */}
+            <pre
+              tabIndex={0}
+              role="region"
+              aria-label="ID token claims as JSON"
+              className="max-h-96 overflow-auto border-t border-zinc-200 p-4 font-mono text-xs leading-relaxed dark:border-zinc-800"
+            >
               {JSON.stringify(claims, null, 2)}
             </pre>
           </details>
         </Card>
       </div>
 
-      {/* SLOT: active sessions (other devices) render here once that feature lands. */}
-      <ActiveSessions />
+      <div className="grid items-start gap-6 lg:grid-cols-2">
+        <ApiCall />
+        {sessions ? <ActiveSessions sessions={sessions} /> : null}
+      </div>
     </div>
   )
 }
@@ -99,7 +149,7 @@ export default function Dashboard() {
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="flex flex-col gap-1 py-3 sm:flex-row sm:items-center sm:justify-between sm:gap-4">
-      <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
+      <dt className="shrink-0 text-zinc-500 dark:text-zinc-400">{label}</dt>
       <dd className="font-medium text-zinc-900 sm:text-right dark:text-zinc-100">{children}</dd>
     </div>
   )

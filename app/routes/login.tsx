@@ -1,25 +1,39 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { AuthErrorMessage } from '~/components/auth-error-message'
-import { AuthForm } from '~/components/auth-form'
+import { AuthForm, type LoginFields } from '~/components/auth-form'
 import { Card } from '~/components/card'
 import { safeErrorCode, safeRedirect } from '~/lib/auth0'
 import { enforceRateLimit } from '~/rate-limit.server'
 
 export const meta: MetaFunction = () => [{ title: 'Log in · Remix Auth0 Stack' }]
 
+/** A query value worth passing on to /auth/auth0 (which validates it again), or undefined. */
+function passOn(query: URLSearchParams, name: string, pattern: RegExp): string | undefined {
+  const value = query.get(name)
+  return value !== null && pattern.test(value) ? value : undefined
+}
+
 export function loader({ request }: LoaderFunctionArgs) {
   enforceRateLimit(request, 'login')
   const query = new URL(request.url).searchParams
   const error = query.get('error')
+  // Step-up (`requireAuth` sends maxAge/acr) and Auth0 invitation links (organization/invitation).
+  const fields: LoginFields = {
+    maxAge: passOn(query, 'maxAge', /^\d{1,7}$/),
+    acr: passOn(query, 'acr', /^[\w:./-]{1,200}$/),
+    organization: passOn(query, 'organization', /^[\w-]{1,100}$/),
+    invitation: passOn(query, 'invitation', /^[\w-]{1,200}$/),
+  }
   return {
     returnTo: safeRedirect(query.get('returnTo'), '') || undefined,
     error: error === null ? null : safeErrorCode(error),
+    fields,
   }
 }
 
 export default function Login() {
-  const { returnTo, error } = useLoaderData<typeof loader>()
+  const { returnTo, error, fields } = useLoaderData<typeof loader>()
   return (
     <div className="mx-auto w-full max-w-md">
       <Card>
@@ -33,13 +47,15 @@ export default function Login() {
 
         {error ? (
           <div className="mt-6">
-            <AuthErrorMessage code={error} returnTo={returnTo} />
+            <AuthErrorMessage code={error} returnTo={returnTo} fields={fields} />
           </div>
         ) : null}
 
         <div className="mt-8 flex flex-col gap-3">
-          <AuthForm returnTo={returnTo}>Continue</AuthForm>
-          <AuthForm variant="secondary" returnTo={returnTo} connection="google-oauth2">
+          <AuthForm returnTo={returnTo} fields={fields}>
+            Continue
+          </AuthForm>
+          <AuthForm variant="secondary" returnTo={returnTo} fields={fields} connection="google-oauth2">
             <GoogleLogo />
             Continue with Google
           </AuthForm>
@@ -54,7 +70,7 @@ export default function Login() {
           <span className="h-px flex-1 bg-zinc-200 dark:bg-zinc-800" />
         </div>
 
-        <AuthForm variant="ghost" returnTo={returnTo} screen="signup">
+        <AuthForm variant="secondary" returnTo={returnTo} fields={fields} screen="signup">
           Create an account
         </AuthForm>
       </Card>

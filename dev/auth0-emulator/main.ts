@@ -7,7 +7,12 @@ import { startEmulator } from './server'
 if (existsSync('.env')) process.loadEnvFile('.env')
 
 const env = process.env
-const appDomain = (env.APP_DOMAIN || 'http://localhost:3000').replace(/\/$/, '')
+// A comma-separated list registers several apps on the one client (the e2e suite runs two); the first one
+// receives back-channel logout tokens.
+const appDomains = (env.APP_DOMAIN || 'http://localhost:3000')
+  .split(',')
+  .map((domain) => domain.trim().replace(/\/$/, ''))
+  .filter(Boolean)
 
 const TTL_VARIABLES: Record<keyof EmulatorTtl, string> = {
   accessToken: 'EMULATOR_ACCESS_TOKEN_TTL',
@@ -40,9 +45,9 @@ const emulator = await startEmulator({
     {
       clientId: env.AUTH0_CLIENT_ID || DEFAULT_CLIENT.clientId,
       clientSecret: env.AUTH0_CLIENT_SECRET || DEFAULT_CLIENT.clientSecret,
-      redirectUris: [`${appDomain}/auth/callback`],
-      logoutUrls: [appDomain, `${appDomain}/`],
-      backchannelLogoutUri: `${appDomain}/auth/backchannel-logout`,
+      redirectUris: appDomains.map((domain) => `${domain}/auth/callback`),
+      logoutUrls: appDomains.flatMap((domain) => [domain, `${domain}/`]),
+      backchannelLogoutUri: `${appDomains[0]}/auth/backchannel-logout`,
     },
   ],
   ttl,

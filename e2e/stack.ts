@@ -1,0 +1,18 @@
+/** Where the e2e servers listen (started by playwright.config.ts from the built app). */
+export const e2eEmulator = {
+  port: 3335,
+  origin: 'http://127.0.0.1:3335',
+  clientId: 'remix-stack-e2e',
+  clientSecret: 'remix-stack-e2e-client-secret-0123456789',
+} as const
+
+export const e2eApps = {
+  /** The default: Auth0 POSTs the code back (response_mode=form_post). */
+  formPost: { port: 3100, origin: 'http://localhost:3100', responseMode: 'form_post' },
+  /** The code comes back in the query string. */
+  query: { port: 3101, origin: 'http://localhost:3101', responseMode: 'query' },
+  /** Its database never answers: every page that reads a session fails with a 503. */
+  databaseDown: { port: 3102, origin: 'http://localhost:3102', responseMode: 'query' },
+} as const
+
+export const e2eSessionSecret = 'e2e-session-secret-0123456789abcdef0123456789'
