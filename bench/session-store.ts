@@ -1,19 +1,19 @@
 /**
- * Session store latency: `npx tsx bench/session-store.ts`. For SQLite (temp file) and PostgreSQL (a throwaway
- * database on TEST_POSTGRES_URL's server), times getSession from a cookie (one indexed read) and commitSession
- * of a changed session (one versioned UPDATE ... RETURNING), against a baseline running the same loop on an
- * in-memory store (cookie signing and Remix overhead, no database).
+ * Session store latency, also part of `npm run bench`; alone: `npx tsx bench/session-store.ts`. For SQLite (temp
+ * file) and PostgreSQL (a throwaway database on TEST_POSTGRES_URL's server), times getSession from a cookie (one
+ * indexed read) and commitSession of a changed session (one versioned UPDATE ... RETURNING), against a baseline
+ * running the same loop on an in-memory store (cookie signing and Remix overhead, no database).
  */
+import { pathToFileURL } from 'node:url'
 import { createCookie, createSessionStorage, type SessionStorage } from '@remix-run/node'
 import { createDb } from '~/db.server'
 import { createPrismaSessionStorage } from '~/sessions.server'
 import { createTestDatabase, type Engine } from '../test/sessions/databases'
 
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS) || 1000
 const WARMUP = 100
 const SECRETS = ['bench-secret-0123456789abcdef0123456789']
 
-type Figures = Record<string, number>
+export type Figures = Record<string, number>
 
 function percentile(sortedMs: number[], fraction: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.ceil(fraction * sortedMs.length) - 1)]!
@@ -30,17 +30,17 @@ async function time(iterations: number, run: (i: number) => Promise<unknown>): P
   return samples.sort((a, b) => a - b)
 }
 
-async function measure(storage: SessionStorage, label: string, figures: Figures) {
+async function measure(storage: SessionStorage, label: string, figures: Figures, iterations: number) {
   const cookies: string[] = []
-  for (let i = 0; i < ITERATIONS + WARMUP; i++) {
+  for (let i = 0; i < iterations + WARMUP; i++) {
     const session = await storage.getSession()
     session.set('user', { sub: `auth0|bench-${i}`, sid: `sid-${i}`, claims: { name: 'Bench User' } })
     cookies.push((await storage.commitSession(session)).split(';')[0]!)
   }
-  const reads = await time(ITERATIONS, (i) => storage.getSession(cookies[i]))
+  const reads = await time(iterations, (i) => storage.getSession(cookies[i]))
 
   const session = await storage.getSession(cookies[0])
-  const writes = await time(ITERATIONS, (i) => {
+  const writes = await time(iterations, (i) => {
     session.set('counter', i)
     return storage.commitSession(session)
   })
@@ -70,19 +70,31 @@ function inMemoryStorage(): SessionStorage {
   })
 }
 
-const figures: Figures = {}
-await measure(inMemoryStorage(), 'baseline', figures)
-for (const engine of ['sqlite', 'postgresql'] satisfies Engine[]) {
-  const database = await createTestDatabase(engine)
-  const db = createDb(database.url)
-  try {
-    await measure(createPrismaSessionStorage({ db, secrets: SECRETS, secure: true }), engine, figures)
-  } finally {
-    await db.$disconnect()
-    await database.drop()
+/** Median and p99 of session reads and writes (ms) for the in-memory baseline, SQLite and PostgreSQL. */
+export async function measureSessionStore(iterations = 1000): Promise<Figures> {
+  const figures: Figures = {}
+  await measure(inMemoryStorage(), 'baseline', figures, iterations)
+  for (const engine of ['sqlite', 'postgresql'] satisfies Engine[]) {
+    const database = await createTestDatabase(engine)
+    const db = createDb(database.url)
+    try {
+      await measure(
+        createPrismaSessionStorage({ db, secrets: SECRETS, secure: true }),
+        engine,
+        figures,
+        iterations,
+      )
+    } finally {
+      await db.$disconnect()
+      await database.drop()
+    }
   }
+  return Object.fromEntries(Object.entries(figures).map(([name, ms]) => [name, Number(ms.toFixed(3))]))
 }
 
-const rounded = Object.fromEntries(Object.entries(figures).map(([name, ms]) => [name, Number(ms.toFixed(3))]))
-for (const [name, ms] of Object.entries(rounded)) console.log(`${name}: ${ms}`)
-console.log(JSON.stringify({ iterations: ITERATIONS, ...rounded }))
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const iterations = Number(process.env.BENCH_ITERATIONS) || 1000
+  const figures = await measureSessionStore(iterations)
+  for (const [name, ms] of Object.entries(figures)) console.log(`${name}: ${ms}`)
+  console.log(JSON.stringify({ iterations, ...figures }))
+}
