@@ -55,6 +55,14 @@ async function available<T>(work: () => Promise<T>): Promise<T> {
 
 const isSessionId = (id: unknown): id is string => typeof id === 'string' && /^[\w-]{20,100}$/.test(id)
 
+/** A `sessions` row as a raw query returns it (column names as in the migrations). */
+interface SessionRow {
+  data: string
+  version: number | bigint
+  expires_at: Date | string | number
+  idle_expires_at: Date | string | number
+}
+
 /** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
 const IDLE_SLIDE_INTERVAL_MS = 60_000
 
@@ -129,11 +137,17 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
   async function read(id: string): Promise<SessionData | null> {
     const at = now()
-    const row = await db.session.findUnique({
-      where: { id },
-      select: { data: true, version: true, expiresAt: true, idleExpiresAt: true },
-    })
-    if (!row) return null
+    // Every request reads its session: a raw primary-key SELECT skips Prisma's per-call query compilation
+    // (measured 0.18 ms vs 0.71 ms on SQLite, 0.50 vs 0.89 ms on PostgreSQL; see bench/).
+    const [found] = await db.$queryRaw<SessionRow[]>`
+      SELECT "data", "version", "expires_at", "idle_expires_at" FROM "sessions" WHERE "id" = ${id}`
+    if (!found) return null
+    const row = {
+      data: found.data,
+      version: Number(found.version),
+      expiresAt: new Date(found.expires_at),
+      idleExpiresAt: new Date(found.idle_expires_at),
+    }
     if (!isLive(row, at)) {
       await db.session.deleteMany({ where: { id } })
       return null
