@@ -13,7 +13,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null; pkill -P $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
   if status=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/healthz") && [ "$status" = 200 ]; then
-    echo "healthz: 200 ($DATABASE_URL scheme ${DATABASE_URL%%:*})"
+    echo "healthz: 200 (database: ${DATABASE_URL%%:*})"
     exit 0
   fi
   sleep 1
