@@ -59,8 +59,19 @@ const isSessionId = (id: unknown): id is string => typeof id === 'string' && /^[
 interface SessionRow {
   data: string
   version: number | bigint
-  expires_at: Date | string | number
-  idle_expires_at: Date | string | number
+  expires_at: RawDate
+  idle_expires_at: RawDate
+}
+
+type RawDate = Date | string | number
+
+interface SummaryRow {
+  id: string
+  sid: string | null
+  created_at: RawDate
+  updated_at: RawDate
+  expires_at: RawDate
+  idle_expires_at: RawDate
 }
 
 /** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
@@ -225,20 +236,24 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     },
 
     async listSessions(sub) {
-      return available(() =>
-        db.session.findMany({
-          where: { sub, ...liveWhere(now()) },
-          orderBy: { createdAt: 'desc' },
-          select: {
-            id: true,
-            createdAt: true,
-            updatedAt: true,
-            expiresAt: true,
-            idleExpiresAt: true,
-            sid: true,
-          },
-        }),
+      // Raw, like read(): the dashboard lists sessions on every view. A user has few rows; filter them here.
+      const rows = await available(
+        () => db.$queryRaw<SummaryRow[]>`
+          SELECT "id", "sid", "created_at", "updated_at", "expires_at", "idle_expires_at"
+          FROM "sessions" WHERE "sub" = ${sub}`,
       )
+      const at = now()
+      return rows
+        .map((row) => ({
+          id: row.id,
+          sid: row.sid,
+          createdAt: new Date(row.created_at),
+          updatedAt: new Date(row.updated_at),
+          expiresAt: new Date(row.expires_at),
+          idleExpiresAt: new Date(row.idle_expires_at),
+        }))
+        .filter((summary) => isLive(summary, at))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
     },
 
     async deleteExpired() {
