@@ -8,9 +8,10 @@ export AUTH0_DOMAIN=${AUTH0_DOMAIN:-http://127.0.0.1:3334} ALLOW_AUTH0_EMULATOR=
 export AUTH0_CLIENT_ID=${AUTH0_CLIENT_ID:-smoke-client} AUTH0_CLIENT_SECRET=${AUTH0_CLIENT_SECRET:-smoke-client-secret}
 export APP_DOMAIN=http://localhost:$port
 export SESSION_SECRET=${SESSION_SECRET:-smoke-test-session-secret-0123456789abcdef}
-npm start > /tmp/smoke-start.log 2>&1 &
+# Its own process group, so the trap stops npm, the shell it runs and remix-serve together.
+setsid npm start > /tmp/smoke-start.log 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; pkill -P $pid 2>/dev/null || true' EXIT
+trap 'kill -- -$pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
   if status=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/healthz") && [ "$status" = 200 ]; then
     echo "healthz: 200 (database: ${DATABASE_URL%%:*})"
