@@ -1,6 +1,6 @@
 import { createSession, type Session, type SessionData, type SessionStorage } from '@remix-run/node'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { serializeCookie } from './cookies'
+import { parseCookieHeader, serializeCookie } from './cookies'
 import { Sealer } from './secrets.server'
 
 export interface BrowserSessionStorageOptions {
@@ -34,11 +34,7 @@ export function createBrowserSessionStorage(options: BrowserSessionStorageOption
   const chunkName = (index: number) => (index === 0 ? name : `${name}.${index}`)
 
   async function read(cookieHeader?: string | null): Promise<{ data: SessionData; chunks: number }> {
-    const cookies = new Map<string, string>()
-    for (const part of (cookieHeader ?? '').split(';')) {
-      const index = part.indexOf('=')
-      if (index > 0) cookies.set(part.slice(0, index).trim(), part.slice(index + 1).trim())
-    }
+    const cookies = parseCookieHeader(cookieHeader)
     let sealed = ''
     let chunks = 0
     while (chunks < maxChunks && cookies.has(chunkName(chunks))) sealed += cookies.get(chunkName(chunks++))

@@ -1,7 +1,12 @@
 /** Cookie names and values of a request, without decoding (values are opaque tokens here). */
 export function readCookies(request: Request): Map<string, string> {
+  return parseCookieHeader(request.headers.get('Cookie'))
+}
+
+/** The first value of each cookie name in a Cookie header. */
+export function parseCookieHeader(header: string | null | undefined): Map<string, string> {
   const cookies = new Map<string, string>()
-  for (const part of (request.headers.get('Cookie') ?? '').split(';')) {
+  for (const part of (header ?? '').split(';')) {
     const index = part.indexOf('=')
     if (index <= 0) continue
     const name = part.slice(0, index).trim()

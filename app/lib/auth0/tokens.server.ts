@@ -1,6 +1,5 @@
 import {
   createLocalJWKSet,
-  decodeJwt,
   errors as joseErrors,
   jwtVerify,
   type JWTHeaderParameters,
@@ -56,15 +55,6 @@ export class TokenVerifier {
       if (type === Token.ID) this.checkIdTokenClaims(payload, options)
       else this.checkAccessTokenClaims(payload, options)
       return payload
-    } catch (error) {
-      throw toTokenError(error)
-    }
-  }
-
-  /** Without a signature check: only for reading claims of a token that was verified when it was received. */
-  static decodeUnverified(token: string): JWTPayload {
-    try {
-      return decodeJwt(token)
     } catch (error) {
       throw toTokenError(error)
     }
