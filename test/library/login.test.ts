@@ -88,6 +88,42 @@ describe('login (form_post, the default)', () => {
     expect(location(await deliverCallback(harness, browser, second.callback)).pathname).toBe('/dashboard')
   })
 
+  it('holds only the authorization response across the form_post bounce, and refuses what cannot be held', async () => {
+    const browser = new AppBrowser()
+    const { callback } = await beginLogin(harness, browser)
+    if (callback.method !== 'POST') throw new Error('expected form_post')
+    const handle = (request: Request) =>
+      responseOf(() => harness.auth.handleCallback(request, { onSuccessRedirect: '/dashboard' }))
+    const post = (path: string, body: URLSearchParams) =>
+      browser.request(path, {
+        method: 'POST',
+        body,
+        crossSite: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'null' },
+      })
+    const refused = async (response: Response) => {
+      expect(response.status).toBe(302)
+      expect(location(response).pathname + location(response).search).toBe('/login?error=invalid_request')
+      expect(response.headers.getSetCookie().join()).not.toContain('__a0cb=')
+    }
+    // A browser drops a cookie over 4 KB: too much to hold is refused by name, not lost silently.
+    const huge = new URLSearchParams(callback.body)
+    huge.set('error_description', 'x'.repeat(5000))
+    await refused(await handle(post('/auth/callback', huge)))
+    // The query is kept for callbackParams, but a long one would make a response that proxies reject.
+    await refused(await handle(post(`/auth/callback?pad=${'p'.repeat(3000)}`, callback.body)))
+    // Unknown fields (here 3 KB of them) are not carried into the cookie; the real response still logs in.
+    const padded = new URLSearchParams(callback.body)
+    padded.set('padding', 'x'.repeat(3000))
+    const held = browser.store(await handle(post('/auth/callback?flow=promo', padded)))
+    expect(held.status).toBe(303)
+    expect(location(held).pathname + location(held).search).toBe('/auth/callback?flow=promo')
+    const cookie = held.headers.getSetCookie().find((value) => value.startsWith('__a0cb='))!
+    expect(cookie.length).toBeLessThan(1000)
+    const done = browser.store(await handle(browser.request('/auth/callback?flow=promo')))
+    expect(location(done).pathname).toBe('/dashboard')
+  })
+
   it('caps abandoned logins at three pending transaction cookies', async () => {
     const browser = new AppBrowser()
     for (let i = 0; i < 6; i++) {

@@ -330,6 +330,13 @@ describe('callback fuzzing', () => {
             const text = await response.text()
             statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
             if (response.status >= 500) failures.push(`${describeInput(url, init)} → ${response.status}`)
+            // nginx refuses upstream responses whose headers outgrow its 8 KB buffer (502 to the user).
+            const headerBytes = [...response.headers].reduce(
+              (sum, [k, v]) => sum + k.length + v.length + 4,
+              0,
+            )
+            if (headerBytes > 8192)
+              failures.push(`${describeInput(url, init)} → ${headerBytes} B of response headers`)
             const leaked = watch.found(text)
             if (leaked.length)
               failures.push(`${init.method} ${url.slice(0, 200)} leaked ${leaked.join(', ')}`)

@@ -81,11 +81,14 @@ export class LoginFlow {
   async holdFormPost(request: Request): Promise<Response> {
     const parameters = await formPostParameters(request)
     const url = new URL(request.url)
-    const headers = new Headers({
-      'Cache-Control': 'no-store',
-      'Set-Cookie': await this.options.transactions.hold(parameters),
-    })
-    return redirect(url.pathname + url.search, { status: 303, headers })
+    // The query is kept for `callbackParams`; bounded so that the response stays within what proxies accept.
+    const target = url.pathname + url.search
+    const held = await this.options.transactions.hold(parameters)
+    if (!held || target.length > maxCallbackUrlLength) {
+      throw new AuthError(AuthErrorCode.invalidRequest, 'The callback is too large to hold')
+    }
+    const headers = new Headers({ 'Cache-Control': 'no-store', 'Set-Cookie': held })
+    return redirect(target, { status: 303, headers })
   }
 
   /**
@@ -172,6 +175,7 @@ export interface CallbackResult {
 }
 
 const maxCallbackBodyBytes = 64 * 1024
+const maxCallbackUrlLength = 2048
 
 /** A form_post body, bounded: the callback is reachable by anyone and must never be a cheap way to load us. */
 async function formPostParameters(request: Request): Promise<URLSearchParams> {

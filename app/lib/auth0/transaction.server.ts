@@ -22,6 +22,10 @@ const lifetimeSeconds = 10 * 60
 const maxParallel = 3
 const heldName = '__a0cb'
 const heldLifetimeSeconds = 120
+/** The authorization response (RFC 6749 4.1.2, RFC 9207 `iss`); nothing else of a form_post body is kept. */
+const heldParameterNames = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss']
+/** Browsers drop a cookie over 4096 bytes silently; refuse instead, so the failure has a name. */
+const maxCookieBytes = 4000
 
 /**
  * One encrypted, short-lived cookie per login, named after its state. With form_post the callback is a cross-site
@@ -86,14 +90,16 @@ export class TransactionStore {
    * navigation: Lax cookies flow), where the login completes with the pre-login session in hand. The code never
    * appears in a URL.
    */
-  async hold(parameters: URLSearchParams): Promise<string> {
-    const sealed = await this.sealer.seal({ parameters: parameters.toString(), createdAt: Date.now() })
-    return serializeCookie(heldName, sealed, {
+  async hold(parameters: URLSearchParams): Promise<string | undefined> {
+    const kept = new URLSearchParams([...parameters].filter(([name]) => heldParameterNames.includes(name)))
+    const sealed = await this.sealer.seal({ parameters: kept.toString(), createdAt: Date.now() })
+    const cookie = serializeCookie(heldName, sealed, {
       maxAge: heldLifetimeSeconds,
       path: '/',
       sameSite: 'Lax',
       secure: this.options.secure,
     })
+    return cookie.length <= maxCookieBytes ? cookie : undefined
   }
 
   async takeHeld(request: Request): Promise<{ parameters?: URLSearchParams; clear?: string }> {
