@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
@@ -13,25 +13,16 @@ import {
   expectSafe,
   freshIp,
   otherClient,
-  SecretWatch,
+  type SecretWatch,
   sessionCount,
-  startStack,
+  withStack,
   type Stack,
 } from './support'
 
 /** The login callback attacked over HTTP on the built app: every attempt ends on /login?error=…, no session. */
 let stack: Stack
 let watch: SecretWatch
-
-beforeAll(async () => {
-  stack = await startStack()
-  watch = new SecretWatch(stack)
-})
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  await stack?.stop()
-})
+withStack((running) => ({ stack, watch } = running))
 
 /** The callback as the emulator sent it, with some fields replaced (form_post body). */
 function tampered(

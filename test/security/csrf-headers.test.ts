@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openRedirectPayloads } from '../fixtures/open-redirect-payloads'
 import { location } from '../support/browser'
 import {
@@ -8,24 +8,15 @@ import {
   freshIp,
   loggedIn,
   login,
-  SecretWatch,
-  startStack,
+  type SecretWatch,
+  withStack,
   type Stack,
 } from './support'
 
 /** CSRF, open redirects, security headers and rate limits on the built app. */
 let stack: Stack
 let watch: SecretWatch
-
-beforeAll(async () => {
-  stack = await startStack()
-  watch = new SecretWatch(stack)
-})
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  await stack?.stop()
-})
+withStack((running) => ({ stack, watch } = running))
 
 const evil = 'https://evil.example'
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sqliteFilePath } from '../../prisma/database-url.mjs'
 import { location } from '../support/browser'
 import {
@@ -13,25 +13,16 @@ import {
   expectSafe,
   loggedIn,
   login,
-  SecretWatch,
+  type SecretWatch,
   sessionCount,
-  startStack,
+  withStack,
   type Stack,
 } from './support'
 
 /** Outages of Auth0, the JWKS endpoint, the database and the app itself: clear errors, nothing lost. */
 let stack: Stack
 let watch: SecretWatch
-
-beforeAll(async () => {
-  stack = await startStack()
-  watch = new SecretWatch(stack)
-})
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  await stack?.stop()
-})
+withStack((running) => ({ stack, watch } = running))
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

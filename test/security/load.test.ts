@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { createPrismaSessionStorage } from '~/sessions.server'
-import { Client, engine, login, SecretWatch, startStack, type Stack } from './support'
+import { Client, engine, login, withStack, type Stack } from './support'
 
 /**
  * 200 signed-in users on ONE app instance for SECURITY_LOAD_SECONDS (CI default 20; the report's run used 60),
@@ -14,17 +14,7 @@ const seconds = Number(process.env.SECURITY_LOAD_SECONDS ?? 20)
 const loginsPerSecond = 10
 
 let stack: Stack
-let watch: SecretWatch
-
-beforeAll(async () => {
-  stack = await startStack()
-  watch = new SecretWatch(stack)
-})
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  await stack?.stop()
-})
+withStack((running) => ({ stack } = running))
 
 async function inParallel<T>(
   count: number,

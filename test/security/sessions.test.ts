@@ -12,8 +12,8 @@ import {
   expectSafe,
   loggedIn,
   login,
-  SecretWatch,
-  startStack,
+  type SecretWatch,
+  withStack,
   type Stack,
 } from './support'
 
@@ -24,16 +24,16 @@ import {
 let stack: Stack
 let watch: SecretWatch
 let relay: Server
+let relayUrl = ''
 const relayed: string[] = []
 
 beforeAll(async () => {
-  let target = ''
   relay = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const body = Buffer.concat(chunks).toString()
     relayed.push(body)
-    const answer = await fetch(`${target}/auth/backchannel-logout`, {
+    const answer = await fetch(`${stack.origin}/auth/backchannel-logout`, {
       method: 'POST',
       body,
       headers: { 'Content-Type': req.headers['content-type'] ?? '' },
@@ -41,17 +41,13 @@ beforeAll(async () => {
     res.writeHead(answer.status).end(await answer.text())
   })
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
-  const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/`
-  stack = await startStack({ backchannelLogoutUri: relayUrl })
-  target = stack.origin
-  watch = new SecretWatch(stack)
+  relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/`
 })
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  relay?.close()
-  await stack?.stop()
-})
+afterAll(() => relay?.close())
+withStack(
+  (running) => ({ stack, watch } = running),
+  () => ({ backchannelLogoutUri: relayUrl }),
+)
 
 const storage = () =>
   createPrismaSessionStorage({ db: stack.db, secrets: [testSessionSecret], secure: false })

@@ -1,4 +1,4 @@
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { completeLogin, type CallbackRequest } from '../../dev/auth0-emulator/login'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../dev/auth0-emulator/server'
 import {
@@ -155,6 +155,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** What a browser's trip through the emulator's login page returns: the request it would send to the app. */
+/**
+ * One stack for the test file: started before its tests, then stopped after its output has been checked for
+ * secrets. `started` receives it (the file's `stack` and `watch`).
+ */
+export function withStack(
+  started: (running: { stack: Stack; watch: SecretWatch }) => void,
+  options: () => StackOptions = () => ({}),
+): void {
+  let running: { stack: Stack; watch: SecretWatch } | undefined
+  beforeAll(async () => {
+    const stack = await startStack(options())
+    running = { stack, watch: new SecretWatch(stack) }
+    started(running)
+  })
+  afterAll(async () => {
+    await running?.watch.expectCleanOutput()
+    await running?.stack.stop()
+  })
+}
+
 export async function beginLogin(
   browser: Client,
   options: { email?: string; returnTo?: string } = {},

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import type { IdTokenTamper } from '../../dev/auth0-emulator/control'
 import { location } from '../support/browser'
@@ -12,25 +12,16 @@ import {
   expectSafe,
   otherApi,
   otherClient,
-  SecretWatch,
+  type SecretWatch,
   sessionCount,
-  startStack,
+  withStack,
   type Stack,
 } from './support'
 
 /** Forged and tampered tokens through the emulator's faults: the built app refuses every one. */
 let stack: Stack
 let watch: SecretWatch
-
-beforeAll(async () => {
-  stack = await startStack()
-  watch = new SecretWatch(stack)
-})
-
-afterAll(async () => {
-  await watch?.expectCleanOutput()
-  await stack?.stop()
-})
+withStack((running) => ({ stack, watch } = running))
 
 const idTokenTampers: IdTokenTamper[] = [
   'alg-none',
