@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmulator, type EmulatorTtl, type RunningEmulator } from '../dev/auth0-emulator/server'
-import { freePort, httpLogin, testClient, testSessionSecret } from '../test/support/app-server'
+import { freePort, httpLogin, startApp, testClient } from '../test/support/app-server'
 import { AppBrowser, location } from '../test/support/browser'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -55,58 +54,18 @@ function profilingArgs(): string[] {
 
 /** `remix-serve` on the snapshot, production mode, listening on 127.0.0.1 only. */
 export async function startBenchApp(options: AppOptions): Promise<BenchApp> {
-  const port = options.port ?? options.publicPort
   const publicOrigin = `http://localhost:${options.publicPort}`
-  const origin = `http://127.0.0.1:${port}`
-  const args = [...profilingArgs(), 'node_modules/@remix-run/serve/dist/cli.js', 'build/index.js']
-  const child = spawn(process.execPath, args, {
+  const app = await startApp({
+    databaseUrl: options.databaseUrl,
+    auth0Origin: options.auth0Origin,
+    appOrigin: publicOrigin,
+    port: options.port ?? options.publicPort,
+    env: { BENCH_ROUTES: 'true', ...options.env },
     cwd: options.build.dir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      AUTH0_DOMAIN: options.auth0Origin,
-      AUTH0_CLIENT_ID: testClient.clientId,
-      AUTH0_CLIENT_SECRET: testClient.clientSecret,
-      APP_DOMAIN: publicOrigin,
-      SESSION_SECRET: testSessionSecret,
-      DATABASE_URL: options.databaseUrl,
-      ALLOW_AUTH0_EMULATOR: 'true',
-      BENCH_ROUTES: 'true',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    loopbackOnly: true,
+    nodeArgs: profilingArgs(),
   })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  await waitForHealthy(origin, child, () => output)
-  return { publicOrigin, origin, stop: () => stop(child) }
-}
-
-async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`App exited (${child.exitCode}):\n${output()}`)
-    const healthy = await fetch(`${origin}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (healthy) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`App did not become healthy:\n${output()}`)
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref()
-  })
+  return { publicOrigin, origin: app.origin, stop: app.stop }
 }
 
 /** An emulator that accepts the test client's callback on `publicPort`. */

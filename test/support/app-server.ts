@@ -41,20 +41,29 @@ export interface AppOptions {
   appOrigin?: string
   port?: number
   env?: Record<string, string>
+  /** Another directory holding build/, public/ and node_modules (the benchmark's snapshot of the build). */
+  cwd?: string
+  /** Listen on 127.0.0.1 only and name the origin by IP, so load generators skip name resolution. */
+  loopbackOnly?: boolean
+  /** Node flags before the server script (the benchmark's CPU profiling). */
+  nodeArgs?: string[]
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const port = options.port ?? (await freePort())
-  const origin = `http://localhost:${port}`
-  const child = spawn(process.execPath, ['node_modules/@remix-run/serve/dist/cli.js', 'build/index.js'], {
+  const origin = `http://${options.loopbackOnly ? '127.0.0.1' : 'localhost'}:${port}`
+  const args = [...(options.nodeArgs ?? []), 'node_modules/@remix-run/serve/dist/cli.js', 'build/index.js']
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      ...(options.loopbackOnly ? { HOST: '127.0.0.1' } : {}),
       PORT: String(port),
       AUTH0_DOMAIN: options.auth0Origin,
       AUTH0_CLIENT_ID: testClient.clientId,
       AUTH0_CLIENT_SECRET: testClient.clientSecret,
-      APP_DOMAIN: options.appOrigin ?? origin,
+      APP_DOMAIN: options.appOrigin ?? `http://localhost:${port}`,
       SESSION_SECRET: testSessionSecret,
       DATABASE_URL: options.databaseUrl,
       ALLOW_AUTH0_EMULATOR: 'true',
