@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['app/**/*.test.ts', 'dev/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests start real servers and databases; a cold start on 2 cores takes seconds.
     testTimeout: 30_000,
     hookTimeout: 120_000,

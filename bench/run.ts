@@ -9,6 +9,7 @@ import path from 'node:path'
 import type { RunningEmulator } from '../dev/auth0-emulator/server'
 import type { AppBrowser } from '../test/support/browser'
 import { createTestDatabase, type Engine, type TestDatabase } from '../test/sessions/databases'
+import { startTestPostgres } from '../test/support/postgres'
 import { shippedJs } from './client-js'
 import { insertFillerSessions } from './filler'
 import { compare, load, type LoadSettings, type Page } from './load'
@@ -115,6 +116,9 @@ async function main(): Promise<BenchResults> {
   const loadAtStart = loadavg()[0]!
   const build = await snapshotBuild()
   later(() => build.remove())
+  const postgres = await startTestPostgres()
+  process.env.TEST_POSTGRES_URL = postgres.url
+  later(() => postgres.stop())
   const overhead: OverheadRow[] = []
   const growth: OverheadRow[] = []
 

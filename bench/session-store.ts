@@ -1,6 +1,6 @@
 /**
  * Session store latency, also part of `npm run bench`; alone: `npx tsx bench/session-store.ts`. For SQLite (temp
- * file) and PostgreSQL (a throwaway database on TEST_POSTGRES_URL's server), times getSession from a cookie (one
+ * file) and PostgreSQL (a throwaway database on the server test/support/postgres.ts finds or starts), times getSession from a cookie (one
  * indexed read) and commitSession of a changed session (one versioned UPDATE ... RETURNING), against a baseline
  * running the same loop on an in-memory store (cookie signing and Remix overhead, no database).
  */
@@ -9,6 +9,7 @@ import { createCookie, createSessionStorage, type SessionStorage } from '@remix-
 import { createDb } from '~/db.server'
 import { createPrismaSessionStorage } from '~/sessions.server'
 import { createTestDatabase, type Engine } from '../test/sessions/databases'
+import { startTestPostgres } from '../test/support/postgres'
 
 const WARMUP = 100
 const SECRETS = ['bench-secret-0123456789abcdef0123456789']
@@ -94,7 +95,9 @@ export async function measureSessionStore(iterations = 1000): Promise<Figures> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const iterations = Number(process.env.BENCH_ITERATIONS) || 1000
-  const figures = await measureSessionStore(iterations)
+  const postgres = await startTestPostgres()
+  process.env.TEST_POSTGRES_URL = postgres.url
+  const figures = await measureSessionStore(iterations).finally(() => postgres.stop())
   for (const [name, ms] of Object.entries(figures)) console.log(`${name}: ${ms}`)
   console.log(JSON.stringify({ iterations, ...figures }))
 }

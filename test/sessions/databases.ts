@@ -7,6 +7,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { defaultPostgresUrl } from '../support/postgres'
 import type { LeaseCommand } from './lease-process'
 
 export type Engine = 'sqlite' | 'postgresql'
@@ -17,7 +18,8 @@ export interface TestDatabase {
 }
 
 const root = path.resolve(import.meta.dirname, '../..')
-const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+/** Read at each use: the test run (or the bench) may start an embedded server first (test/support/postgres.ts). */
+const postgresAdminUrl = () => process.env.TEST_POSTGRES_URL ?? defaultPostgresUrl
 
 /** Applies the real migrations with the same command production runs. */
 async function migrate(url: string) {
@@ -28,7 +30,7 @@ async function migrate(url: string) {
 }
 
 async function asAdmin(sql: string) {
-  const client = new pg.Client({ connectionString: postgresAdminUrl })
+  const client = new pg.Client({ connectionString: postgresAdminUrl() })
   await client.connect()
   try {
     await client.query(sql)
@@ -47,7 +49,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   }
   const name = `sessions_test_${randomBytes(6).toString('hex')}`
   await asAdmin(`CREATE DATABASE "${name}"`)
-  const url = new URL(postgresAdminUrl)
+  const url = new URL(postgresAdminUrl())
   url.pathname = `/${name}`
   const drop = () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
   await migrate(url.href).catch(async (error: unknown) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { type AppBrowser, location } from './browser'
+import { freePort } from './ports'
 
 /**
  * Runs the built stack (`npm run build` first) the way production does: `prisma migrate deploy` on a fresh
@@ -15,17 +15,7 @@ export const testClient = {
 export const testSessionSecret = 'stack-test-session-secret-0123456789abcdef0123'
 
 export { createTestDatabase, type Engine, type TestDatabase } from '../sessions/databases'
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from './ports'
 
 export interface RunningApp {
   origin: string
