@@ -32,6 +32,16 @@ async function expectConflict(promise: Promise<unknown>, reason: 'version' | 'go
   expect((error as SessionConflictError).reason).toBe(reason)
 }
 
+// Far from UTC: the stored deadlines are UTC, and no driver may read them back as local time.
+const processTimeZone = process.env.TZ
+beforeAll(() => {
+  process.env.TZ = 'Asia/Tokyo'
+})
+afterAll(() => {
+  if (processTimeZone === undefined) delete process.env.TZ
+  else process.env.TZ = processTimeZone
+})
+
 describe.each<Engine>(['sqlite', 'postgresql'])('Prisma session storage on %s', (engine) => {
   let database: TestDatabase
   let db: Db
