@@ -4,7 +4,7 @@ import type { Session, SessionData, SessionStorage } from '@remix-run/node'
 import { db as appDb, databaseUnavailable, describeDbError } from '~/db.server'
 import type { Db } from '~/db.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from '~/lib/auth0/store'
-import type { RefreshLeaseStore, SessionRevocationStore } from '~/lib/auth0/store'
+import type { LogoutTokenReplayStore, RefreshLeaseStore, SessionRevocationStore } from '~/lib/auth0/store'
 
 export interface PrismaSessionStorageOptions {
   db: Db
@@ -30,12 +30,14 @@ export interface SessionSummary {
 
 export type PrismaSessionStorage = SessionStorage &
   RefreshLeaseStore &
-  SessionRevocationStore & {
+  SessionRevocationStore &
+  LogoutTokenReplayStore & {
     /** The user's unexpired sessions, newest first. */
     listSessions(sub: string): Promise<SessionSummary[]>
     revokeSession(id: string): Promise<boolean>
     /** "Log out other devices": deletes the user's sessions except `keepId`; returns how many. */
     revokeOtherSessions(sub: string, keepId: string): Promise<number>
+    /** Deletes expired sessions (returns how many) and expired used-logout-token records. */
     deleteExpired(): Promise<number>
   }
 
@@ -259,11 +261,25 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
     },
 
+    async useLogoutToken(jti, expiresAt) {
+      return available(async () => {
+        try {
+          await db.usedLogoutToken.create({ data: { jti, expiresAt } })
+          return true
+        } catch (error) {
+          // The primary key is the cluster-wide "seen it": a second insert of the jti is a replay.
+          if ((error as { code?: unknown }).code === 'P2002') return false
+          throw error
+        }
+      })
+    },
+
     async deleteExpired() {
       const at = new Date(now())
       const { count } = await db.session.deleteMany({
         where: { OR: [{ expiresAt: { lte: at } }, { idleExpiresAt: { lte: at } }] },
       })
+      await db.usedLogoutToken.deleteMany({ where: { expiresAt: { lte: at } } })
       return count
     },
   }

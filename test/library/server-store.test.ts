@@ -86,9 +86,11 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
     const { createServer } = await import('node:http')
     // the emulator posts the logout token to the client's back-channel URI: serve it with the library
     let auth = harness.auth
+    const delivered: Buffer[] = []
     const server = createServer(async (req, res) => {
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
+      delivered.push(Buffer.concat(chunks))
       const response = await auth.handleBackchannelLogout(
         new Request(`http://localhost:3999${req.url}`, {
           method: req.method,
@@ -126,6 +128,30 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
       expect(status).toBe(200)
       expect(await local.auth.getUserOrNull(victim.request('/'))).toBeNull()
       expect(await local.auth.getUserOrNull(bystander.request('/'))).not.toBeNull()
+
+      // The same token replayed to another instance of the app (its own client on the same database) is refused.
+      const otherDb = createDb(database.url)
+      try {
+        const otherInstance = createAuthenticator(
+          local.emulator,
+          createPrismaSessionStorage({
+            db: otherDb,
+            secrets: ['prisma-store-test-secret-0123456789abcdef'],
+            secure: false,
+          }),
+        )
+        const replay = await otherInstance.handleBackchannelLogout(
+          new Request('http://localhost:3999/auth/backchannel-logout', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: delivered[0]!.toString(),
+          }),
+        )
+        expect(replay.status).toBe(400)
+        expect(await replay.json()).toMatchObject({ error_description: 'Logout token replayed' })
+      } finally {
+        await otherDb.$disconnect()
+      }
     } finally {
       await local.close()
       server.close()

@@ -223,6 +223,26 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Prisma session storage on %s', 
     expect(await storage.deleteExpired()).toBe(0)
   })
 
+  it('accepts a logout token once for every instance, and forgets it when it expires', async () => {
+    const otherInstance = createDb(database.url)
+    try {
+      const other = createStorage({ db: otherInstance })
+      const expiresAt = new Date(clock + 120_000)
+      expect(await storage.useLogoutToken('jti-1', expiresAt)).toBe(true)
+      expect(await other.useLogoutToken('jti-1', expiresAt)).toBe(false)
+      expect(await storage.useLogoutToken('jti-1', expiresAt)).toBe(false)
+      expect(await other.useLogoutToken('jti-2', expiresAt)).toBe(true)
+      clock += 60_000
+      await storage.deleteExpired()
+      expect(await db.usedLogoutToken.count()).toBe(2)
+      clock += 61_000
+      await storage.deleteExpired()
+      expect(await db.usedLogoutToken.count()).toBe(0)
+    } finally {
+      await otherInstance.$disconnect()
+    }
+  })
+
   it('rejects a write based on a stale version and keeps the first writer data', async () => {
     const { cookie, id } = await login('auth0|alice')
     const first = await storage.getSession(cookie)

@@ -1,7 +1,7 @@
 import type { SessionStorage } from '@remix-run/node'
 import { jwtVerify } from 'jose'
 import type { Issuer } from './issuer.server'
-import { isSessionRevocationStore } from './store'
+import { isLogoutTokenReplayStore, isSessionRevocationStore } from './store'
 
 const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout'
 
@@ -10,7 +10,7 @@ const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout'
  * it names. Answers 200 on success and 400 `invalid_request` otherwise, never cached.
  */
 export class BackchannelLogout {
-  /** Logout tokens already used (jti → expiry): a replay is rejected. */
+  /** Logout tokens already used (jti → expiry), when the store cannot remember them for the whole cluster. */
   private readonly seen = new Map<string, number>()
 
   constructor(
@@ -46,18 +46,22 @@ export class BackchannelLogout {
       return reply(400, 'invalid_request', 'Missing logout event')
     if ('nonce' in claims) return reply(400, 'invalid_request', 'A logout token must not carry a nonce')
     if (!sub && !sid) return reply(400, 'invalid_request', 'A logout token needs sub or sid')
-    if (!this.firstUse(claims.jti!, claims.exp ?? (claims.iat ?? 0) + 300)) {
+    const expiresAt = new Date((claims.exp ?? (claims.iat ?? 0) + 300) * 1000)
+    const firstUse = isLogoutTokenReplayStore(store)
+      ? await store.useLogoutToken(claims.jti!, expiresAt)
+      : this.firstUseInProcess(claims.jti!, expiresAt)
+    if (!firstUse) {
       return reply(400, 'invalid_request', 'Logout token replayed')
     }
     await store.revokeSessions(sid ? { sid } : { sub })
     return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store' } })
   }
 
-  private firstUse(jti: string, expiresAtSeconds: number): boolean {
-    const now = Date.now() / 1000
+  private firstUseInProcess(jti: string, expiresAt: Date): boolean {
+    const now = Date.now()
     for (const [key, expiry] of this.seen) if (expiry < now) this.seen.delete(key)
     if (this.seen.has(jti)) return false
-    this.seen.set(jti, expiresAtSeconds)
+    this.seen.set(jti, expiresAt.getTime())
     return true
   }
 }

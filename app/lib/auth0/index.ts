@@ -19,6 +19,7 @@ export type { AuthSession } from './session.server'
 export {
   SESSION_VERSION_FIELD,
   SessionConflictError,
+  type LogoutTokenReplayStore,
   type RefreshLeaseStore,
   type SessionRevocationStore,
 } from './store'

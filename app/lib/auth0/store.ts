@@ -20,6 +20,15 @@ export interface SessionRevocationStore {
 }
 
 /**
+ * Remembers the back-channel logout tokens already acted on, for all processes: without it each process keeps its
+ * own list, and a token replayed to another instance of the app would be accepted there.
+ */
+export interface LogoutTokenReplayStore {
+  /** Records `jti` until `expiresAt`; false when it was already recorded (a replay). */
+  useLogoutToken(jti: string, expiresAt: Date): Promise<boolean>
+}
+
+/**
  * Thrown by a store's `commitSession` when the row changed since it was read (`version`) or no longer
  * exists (`gone`: logged out or revoked). A write must never resurrect a destroyed session.
  */
@@ -40,4 +49,8 @@ export function isRefreshLeaseStore(store: object): store is RefreshLeaseStore {
 
 export function isSessionRevocationStore(store: object): store is SessionRevocationStore {
   return 'revokeSessions' in store
+}
+
+export function isLogoutTokenReplayStore(store: object): store is LogoutTokenReplayStore {
+  return 'useLogoutToken' in store
 }
