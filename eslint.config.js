@@ -35,7 +35,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.cjs'],
+    // remix.init is CommonJS: create-remix require()s it (its package.json has no "type").
+    files: ['**/*.cjs', 'remix.init/**/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
