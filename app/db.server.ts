@@ -7,18 +7,27 @@ import { PrismaClient as PostgresqlClient } from './generated/postgresql/client'
 import { PrismaClient as SqliteClient } from './generated/sqlite/client'
 
 /**
- * A read straight on the driver, with the statement prepared once per connection: for the few queries every page
- * view makes, where Prisma's per-call pipeline costs more than the query (see bench/). Placeholders are `$1`, `$2`,
- * each used once and in order (SQLite gets `?`). Timestamps come back as the driver gives them.
+ * Statements straight on the driver, each prepared once per connection: for the session store's hot paths (the
+ * reads of every page view, the versioned write), where Prisma's per-call pipeline costs far more than the
+ * statement (see bench/README.md). Writes stay in step with Prisma's by using `timestamp` for DateTime values.
  */
-export type DbRead = <Row>(sql: string, values: unknown[]) => Promise<Row[]>
+export interface DbDriver {
+  /**
+   * Runs one statement and returns its rows (a write returns rows only with RETURNING). Placeholders are `$1`,
+   * `$2`, … each used once and in order (SQLite gets `?`). Timestamps come back as Date (PostgreSQL) or as the
+   * stored text (SQLite): read them with `new Date(value)`.
+   */
+  query<Row>(sql: string, values: unknown[]): Promise<Row[]>
+  /** `date` as this engine's DateTime columns hold it (as Prisma writes it): for values and comparisons. */
+  timestamp(date: Date): string
+}
 
 /**
- * The app's Prisma client, plus `$read`. Both generated clients have the same models (prisma/sqlite and
+ * The app's Prisma client, plus `$driver`. Both generated clients have the same models (prisma/sqlite and
  * prisma/postgresql are kept identical), so the app is typed against the SQLite one and the PostgreSQL one is used
  * through that type.
  */
-export type Db = SqliteClient & { $read: DbRead }
+export type Db = SqliteClient & { $driver: DbDriver }
 
 const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
 
@@ -27,16 +36,20 @@ export const dbEngine: 'sqlite' | 'postgresql' = databaseEngine(databaseUrl)
 const SQLITE_BUSY_TIMEOUT_MS = 5000
 const POSTGRESQL_POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE) || 10
 
+// WAL lets readers run alongside the writer; with a busy timeout concurrent writers queue instead of failing with
+// SQLITE_BUSY. synchronous=NORMAL is durable against crashes in WAL mode and much faster than FULL.
+const SQLITE_PRAGMAS = [
+  'PRAGMA journal_mode = WAL;',
+  `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`,
+  'PRAGMA synchronous = NORMAL;',
+].join(' ')
+
 function sqliteAdapter(file: string): PrismaBetterSQLite3 {
   const factory = new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS })
   const connect = factory.connect.bind(factory)
   factory.connect = async () => {
     const adapter = await connect()
-    // WAL lets readers run alongside the writer; with a busy timeout concurrent writers queue instead of failing
-    // with SQLITE_BUSY. synchronous=NORMAL is durable against crashes in WAL mode and much faster than FULL.
-    await adapter.executeScript(
-      `PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL;`,
-    )
+    await adapter.executeScript(SQLITE_PRAGMAS)
     return adapter
   }
   return factory
@@ -49,17 +62,28 @@ export function createDb(url: string): Db {
 
 function createSqliteDb(file: string): Db {
   const client = new SqliteClient({ adapter: sqliteAdapter(file) })
-  // A second connection for $read (WAL: readers never wait for the writer); opened on first use, so a missing
-  // file fails that request (503) rather than the import.
+  // The driver's own connection (WAL: its reads never wait for a writer); opened on first use, so a missing file
+  // fails that request (503) rather than the import.
   let connection: Database.Database | undefined
   const statements = new Map<string, Database.Statement>()
-  const read: DbRead = async <Row>(sql: string, values: unknown[]) => {
-    connection ??= new Database(file, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS })
-    let statement = statements.get(sql)
-    if (!statement) statements.set(sql, (statement = connection.prepare(sql.replace(/\$\d+/g, '?'))))
-    return statement.all(...values) as Row[]
+  const driver: DbDriver = {
+    async query<Row>(sql: string, values: unknown[]) {
+      if (!connection) {
+        connection = new Database(file, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS })
+        connection.exec(SQLITE_PRAGMAS)
+      }
+      let statement = statements.get(sql)
+      if (!statement) statements.set(sql, (statement = connection.prepare(sql.replace(/\$\d+/g, '?'))))
+      if (!statement.reader) {
+        statement.run(...values)
+        return []
+      }
+      return statement.all(...values) as Row[]
+    },
+    // Prisma's better-sqlite3 adapter stores ISO 8601 text with an explicit offset; equal formats compare in order.
+    timestamp: (date) => date.toISOString().replace('Z', '+00:00'),
   }
-  return withRead(client, read, () => {
+  return withDriver(client, driver, () => {
     connection?.close()
     connection = undefined
     statements.clear()
@@ -75,29 +99,33 @@ const utcTimestamps = {
 }
 
 function createPostgresqlDb(url: string): Db {
-  // One pool for Prisma and $read.
+  // One pool for Prisma and the driver's statements.
   const pool = new pg.Pool({ connectionString: url, max: POSTGRESQL_POOL_SIZE })
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', (error) => console.error(`Database connection lost (${describeDbError(error)})`))
   const client = new PostgresqlClient({ adapter: new PrismaPg(pool) }) as unknown as SqliteClient
   const names = new Map<string, string>()
-  const read: DbRead = async <Row>(sql: string, values: unknown[]) => {
-    let name = names.get(sql)
-    if (!name) names.set(sql, (name = `read_${names.size + 1}`))
-    const result = await pool.query({ name, text: sql, values, types: utcTimestamps })
-    return result.rows as Row[]
+  const driver: DbDriver = {
+    async query<Row>(sql: string, values: unknown[]) {
+      let name = names.get(sql)
+      if (!name) names.set(sql, (name = `stack_${names.size + 1}`))
+      const result = await pool.query({ name, text: sql, values, types: utcTimestamps })
+      return result.rows as Row[]
+    },
+    // UTC wall time for a `timestamp(3)` column, as Prisma writes it.
+    timestamp: (date) => date.toISOString().replace('T', ' ').replace('Z', ''),
   }
   let ended = false
-  return withRead(client, read, () => {
+  return withDriver(client, driver, () => {
     if (!ended) void pool.end()
     ended = true
   })
 }
 
-function withRead(client: SqliteClient, read: DbRead, close: () => unknown): Db {
+function withDriver(client: SqliteClient, driver: DbDriver, close: () => unknown): Db {
   const disconnect = client.$disconnect.bind(client)
   return Object.assign(client, {
-    $read: read,
+    $driver: driver,
     async $disconnect() {
       await disconnect()
       await close()

@@ -114,6 +114,27 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Prisma session storage on %s', 
     expect((await storage.getSession(cookie)).data).toEqual({})
   })
 
+  it('writes deadlines on the driver exactly as Prisma writes, reads and compares them', async () => {
+    const { cookie, id } = await login('auth0|alice')
+    clock += 90_000
+    const session = await storage.getSession(cookie)
+    session.set('theme', 'dark')
+    await storage.commitSession(session)
+    // Prisma parses what the driver wrote, to the millisecond, and its comparisons see it.
+    const row = await db.session.findUniqueOrThrow({ where: { id } })
+    expect(row.updatedAt.getTime()).toBe(clock)
+    expect(row.idleExpiresAt.getTime()).toBe(clock + IDLE_S * 1000)
+    const live = { idleExpiresAt: { gt: new Date(clock + IDLE_S * 1000 - 1) } }
+    expect(await db.session.count({ where: live })).toBe(1)
+    // The stored text (SQLite) or value (PostgreSQL) has the shape of a column Prisma wrote.
+    const [stored] = await db.$driver.query<Record<string, unknown>>(
+      'SELECT "created_at", "updated_at" FROM "sessions" WHERE "id" = $1',
+      [id],
+    )
+    const shape = (value: unknown) => (typeof value === 'string' ? value.replace(/\d/g, '0') : typeof value)
+    expect(shape(stored!.updated_at)).toBe(shape(stored!.created_at))
+  })
+
   it('sets a signed, HttpOnly, SameSite=Lax cookie that ends at the absolute deadline', async () => {
     const { setCookie, id } = await login('auth0|alice')
     const attrs = attributes(setCookie)
