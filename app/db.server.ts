@@ -115,11 +115,7 @@ function createPostgresqlDb(url: string): Db {
     // UTC wall time for a `timestamp(3)` column, as Prisma writes it.
     timestamp: (date) => date.toISOString().replace('T', ' ').replace('Z', ''),
   }
-  let ended = false
-  return withDriver(client, driver, () => {
-    if (!ended) void pool.end()
-    ended = true
-  })
+  return withDriver(client, driver, () => (pool.ending ? undefined : pool.end()))
 }
 
 function withDriver(client: SqliteClient, driver: DbDriver, close: () => unknown): Db {

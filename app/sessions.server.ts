@@ -134,23 +134,16 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
   /**
    * A conditional write: never recreates a deleted row, never overwrites a newer version. On the driver, like the
-   * reads: through Prisma this write cost 0.67 ms median / 4.2 ms p99 on SQLite, on the driver 0.02 / 0.02 ms.
+   * reads: through Prisma this write cost 0.67 ms median / 4.2 ms p99 on SQLite, the statement alone
+   * 0.02 / 0.02 ms.
    */
   async function update(id: string, data: SessionData) {
     const at = now()
     const readVersion = data[SESSION_VERSION_FIELD]
     const fields = indexedFields(data)
-    const stamp = (ms: number) => db.$driver.timestamp(new Date(ms))
-    const values = [
-      fields.data,
-      fields.sub,
-      fields.sid,
-      stamp(at + idleMs),
-      stamp(at),
-      id,
-      stamp(at),
-      stamp(at),
-    ]
+    const stampedNow = db.$driver.timestamp(new Date(at))
+    const idleDeadline = db.$driver.timestamp(new Date(at + idleMs))
+    const values = [fields.data, fields.sub, fields.sid, idleDeadline, stampedNow, id, stampedNow, stampedNow]
     const versioned = typeof readVersion === 'number'
     const [row] = await db.$driver.query<WrittenRow>(
       `UPDATE "sessions" SET "data" = $1, "sub" = $2, "sid" = $3, "version" = "version" + 1,

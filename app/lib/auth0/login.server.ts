@@ -83,10 +83,8 @@ export class LoginFlow {
     const url = new URL(request.url)
     // The query is kept for `callbackParams`; bounded so that the response stays within what proxies accept.
     const target = url.pathname + url.search
-    const held = await this.options.transactions.hold(parameters)
-    if (!held || target.length > maxCallbackUrlLength) {
-      throw new AuthError(AuthErrorCode.invalidRequest, 'The callback is too large to hold')
-    }
+    const held = target.length <= maxCallbackUrlLength && (await this.options.transactions.hold(parameters))
+    if (!held) throw new AuthError(AuthErrorCode.invalidRequest, 'The callback is too large to hold')
     const headers = new Headers({ 'Cache-Control': 'no-store', 'Set-Cookie': held })
     return redirect(target, { status: 303, headers })
   }
