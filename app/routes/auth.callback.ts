@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
 import { enforceRateLimit } from '~/rate-limit.server'
 
-function finishLogin(request: Request) {
-  enforceRateLimit(request, 'auth')
+async function finishLogin(request: Request) {
+  await enforceRateLimit(request, 'auth')
   return authenticator.handleCallback(request, {
     onSuccessRedirect: '/dashboard',
     onFailureRedirect: '/login',
