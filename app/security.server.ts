@@ -67,7 +67,7 @@ export function assertSameOrigin(request: Request, appOrigin: string): void {
   }
 }
 
-const sessionCookie = /(?:^|;\s*)__session(?:\.\d+)?=/
+const sessionCookie = /(?:^|;\s*)(?:__session|__Host-session)(?:\.\d+)?=/
 
 /**
  * A response to a request that carried a session cookie may hold personal data: no shared cache, no
