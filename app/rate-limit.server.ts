@@ -5,8 +5,16 @@ import {
   RateLimiterSQLite,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible'
+import type { AppLoadContext } from '@remix-run/node'
 import { db, describeDbError, type NativeConnection } from '~/db.server'
 import { env } from '~/env.server'
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    /** The client's address as server.js resolved it: the socket peer, or X-Forwarded-For from a trusted proxy. */
+    clientAddress?: string
+  }
+}
 
 /**
  * Requests allowed per client and minute on the routes that start or finish a login (a login costs 3 `auth`),
@@ -18,9 +26,7 @@ export type RateLimitBucket = keyof typeof appLimits
 export interface RateLimiterOptions {
   limits: Record<RateLimitBucket, number>
   windowSeconds: number
-  /** TRUST_PROXY: count per client IP from X-Forwarded-For; otherwise every client shares one bucket. */
-  trustProxy: boolean
-  /** Without a trusted proxy every client shares one bucket: it is a flood brake, not a per-user limit. */
+  /** Requests without a known address (no server.js in front) share one bucket this many times larger. */
   sharedBucketFactor: number
   /**
    * The database whose `rate_limits` table holds the counters, shared by every instance on it. Called on first
@@ -30,16 +36,6 @@ export interface RateLimiterOptions {
   /** A store slower than this counts as down. */
   storeTimeoutMs?: number
   warn?: (message: string) => void
-}
-
-/**
- * The address the nearest proxy saw. Proxies append to X-Forwarded-For, so only the last entry was written by
- * our (trusted) proxy; the ones before it are whatever the client chose to send.
- */
-function forwardedFor(request: Request): string | undefined {
-  const entries = (request.headers.get('X-Forwarded-For') ?? '').split(',')
-  const last = entries[entries.length - 1]?.trim()
-  return last && last.length <= 64 ? last.toLowerCase() : undefined
 }
 
 function storeLimiter(native: NativeConnection, keyPrefix: string, points: number, duration: number) {
@@ -132,10 +128,9 @@ export function createRateLimiter(options: RateLimiterOptions) {
 
   return {
     /** Throws a 429 Response (Retry-After, no-store) when the client is over its budget. */
-    async enforce(request: Request, bucket: RateLimitBucket): Promise<void> {
-      const client = (options.trustProxy && forwardedFor(request)) || undefined
+    async enforce(clientAddress: string | undefined, bucket: RateLimitBucket): Promise<void> {
       try {
-        await consume(bucket, client)
+        await consume(bucket, clientAddress?.toLowerCase() || undefined)
       } catch (rejected) {
         if (rejected instanceof RateLimiterRes) throw tooManyRequests(rejected.msBeforeNext)
         throw rejected
@@ -153,7 +148,6 @@ export const rateLimitWindowSeconds = 60
 const appLimiter = createRateLimiter({
   limits: appLimits,
   windowSeconds: rateLimitWindowSeconds,
-  trustProxy: env.TRUST_PROXY,
   sharedBucketFactor: 10,
   store: () => db.$native,
 })
@@ -167,7 +161,7 @@ if (env.NODE_ENV !== 'test') {
   }, 15 * 60_000).unref()
 }
 
-/** The app's limiter: per client IP behind a trusted proxy (TRUST_PROXY), else one shared bucket. */
-export function enforceRateLimit(request: Request, bucket: RateLimitBucket): Promise<void> {
-  return appLimiter.enforce(request, bucket)
+/** The app's limiter, per client address (server.js trusts X-Forwarded-For only from a proxy, TRUST_PROXY). */
+export function enforceRateLimit(context: AppLoadContext, bucket: RateLimitBucket): Promise<void> {
+  return appLimiter.enforce(context.clientAddress, bucket)
 }
