@@ -155,7 +155,9 @@ describe('faults under load behind the TLS proxy', () => {
         for (let attempt = 0; attempt < 5; attempt++) {
           const page = await send(session, () => session.browser.request('/dashboard'))
           if (page && page.status < 500) {
-            if (page.status !== 200) session.loggedOut ??= `after the run: ${page.status}`
+            const where = page.status === 302 ? location(page) : undefined
+            if (page.status !== 200)
+              session.loggedOut ??= `after the run: ${page.status} ${where?.pathname ?? ''}${where?.search ?? ''}`
             break
           }
           await pause(1000)
