@@ -1,7 +1,7 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { OAuthClient } from './client.server'
-import { SessionStrategy, Token } from './constants'
+import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, Token } from './constants'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
@@ -330,7 +330,7 @@ export class Auth0RemixServer {
     const loaded = await this.sessions.load(request)
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
-    if (Date.now() >= auth.expiresAt) {
+    if (Date.now() >= auth.expiresAt || (await this.denied(auth))) {
       this.remember(scope, await this.sessions.saveAuth(request, loaded, null))
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
@@ -338,6 +338,22 @@ export class Auth0RemixServer {
     const outcome = await this.refresher!.refresh(request, loaded, (current) => this.refreshDue(current))
     this.remember(scope, outcome.setCookies ?? null)
     return { loaded, auth: outcome.auth, reason: outcome.reason }
+  }
+
+  /** Browser strategy: one lookup in the shared deny-list (a cookie that was logged out is refused). */
+  private denied(auth: AuthSession): Promise<boolean> {
+    const denyList = this.options.session?.denyList
+    if (!denyList) return Promise.resolve(false)
+    return denyList.isSessionDenied({
+      sid: auth.sid,
+      sub: auth.sub,
+      issuedAt: new Date(auth.issuedAt ?? auth.authenticatedAt),
+    })
+  }
+
+  /** How long a deny-list entry must last: as long as the longest session it could end. */
+  private get denyForMs(): number {
+    return (this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds) * 1000
   }
 
   private remember(scope: RequestScope, setCookies: string[] | null): void {
@@ -382,17 +398,36 @@ export class Auth0RemixServer {
       const loaded = await this.sessions.load(request)
       idToken = loaded.auth?.credentials.idToken
       for (const cookie of await this.sessions.destroy(loaded.session)) headers.append('Set-Cookie', cookie)
+      await this.denyOnLogout(loaded.auth)
       const refreshToken = loaded.auth?.credentials.refreshToken
       if (refreshToken) await this.client.revoke(refreshToken)
     }
     throw redirect(await auth0LogoutUrl(this.issuer, this.options, returnTo.href, idToken), { headers })
   }
 
+  /** A copy of the cookie must not outlive the logout: its session goes on the deny-list (Browser strategy). */
+  private async denyOnLogout(auth: AuthSession | null): Promise<void> {
+    const denyList = this.options.session?.denyList
+    if (!auth || !denyList) return
+    const expiresAt = new Date(Date.now() + this.denyForMs)
+    // Auth0 always puts a sid in the ID token; without one, this user's sessions up to this one end.
+    await denyList.denySessions(
+      auth.sid
+        ? { sid: auth.sid, expiresAt }
+        : { sub: auth.sub, issuedBefore: new Date((auth.issuedAt ?? auth.authenticatedAt) + 1), expiresAt },
+    )
+  }
+
   /**
-   * OpenID Back-Channel Logout 1.0 endpoint: validates the logout token and deletes the matching server sessions.
+   * OpenID Back-Channel Logout 1.0 endpoint: validates the logout token and ends the sessions it names (rows of
+   * the Server strategy, the deny-list of the Browser strategy). An invalid token gets 400 either way.
    */
   async handleBackchannelLogout(request: Request): Promise<Response> {
-    return this.backchannel.handle(request, this.sessions?.config.store)
+    return this.backchannel.handle(request, {
+      store: this.sessions?.config.store,
+      denyList: this.options.session?.denyList,
+      denyForMs: this.denyForMs,
+    })
   }
 
   // ---------------------------------------------------------------------------------------------- tokens

@@ -9,3 +9,6 @@ export enum SessionStrategy {
   Browser = 'browser',
   Server = 'server',
 }
+
+/** How long a session lasts at most when `absoluteSessionLifetimeSeconds` is not set. */
+export const defaultAbsoluteSessionLifetimeSeconds = 7 * 24 * 3600

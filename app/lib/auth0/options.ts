@@ -1,5 +1,6 @@
 import type { SessionStorage } from '@remix-run/node'
 import type { SessionStrategy } from './constants'
+import type { SessionDenyList } from './store'
 import type { Credentials, UserProfile } from './user'
 
 export interface ClientDetails {
@@ -34,6 +35,11 @@ export interface Auth0RemixServerOptions {
     key?: string
     /** Default `SessionStrategy.Browser` (as in the original library). */
     strategy?: SessionStrategy
+    /**
+     * Browser strategy: where ended sessions are listed (logout, back-channel logout), checked on every request,
+     * so that a copied cookie stops working at logout. Without it a cookie stays valid until it expires.
+     */
+    denyList?: SessionDenyList
   }
   /** Called after a login and after every refresh. */
   credentialsCallback?: (credentials: Credentials, user: UserProfile) => void | Promise<void>

@@ -10,6 +10,8 @@ export interface AuthSession {
   sid?: string
   claims: IdTokenClaims
   credentials: Credentials
+  /** When this session began (the login's time here; a sub-only back-channel logout ends earlier ones). */
+  issuedAt?: number
   /** When the user authenticated at Auth0 (from `auth_time`, else login time). */
   authenticatedAt: number
   /** Absolute deadline: after it the user must log in again, whatever the refresh token says. */
