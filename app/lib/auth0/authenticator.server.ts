@@ -122,8 +122,9 @@ export class Auth0RemixServer {
     requestOrOptions?: Request | AuthorizeOptions,
     maybeOptions?: AuthorizeOptions,
   ): Promise<never> {
-    const request = requestOrOptions instanceof Request ? requestOrOptions : new Request(this.appOrigin)
-    const options = (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
+    const given = isRequestLike(requestOrOptions)
+    const request = given ? requestOrOptions : new Request(this.appOrigin)
+    const options = (given ? maybeOptions : requestOrOptions) ?? {}
     throw await this.login.start(request, options)
   }
 
@@ -133,28 +134,34 @@ export class Auth0RemixServer {
    */
   async handleCallback(request: Request, options: HandleCallbackOptions): Promise<never> {
     const failureTarget = options.onFailureRedirect ?? this.options.failedLoginRedirect
-    let result: CallbackResult
+    const headers = new Headers({ 'Cache-Control': 'no-store' })
+    let target: string
     try {
       if (request.method === 'POST' && this.sessions) throw await this.login.holdFormPost(request)
-      result = await this.authenticateCallback(request)
+      const result = await this.authenticateCallback(request)
+      for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
+      // Before the session is written: when the app's hook throws, the previous session is still intact.
+      await this.options.credentialsCallback?.(result.session.credentials, result.user)
+      if (this.sessions) {
+        const loaded = await this.sessions.load(request)
+        // Account switching: the previous user's app data (a cart, a draft) must not reach the next user.
+        if (loaded.auth && loaded.auth.sub !== result.session.sub)
+          for (const name of Object.keys(loaded.session.data)) loaded.session.unset(name)
+        for (const cookie of await this.sessions.rotate(loaded.session, result.session))
+          headers.append('Set-Cookie', cookie)
+      }
+      target = result.returnTo ?? options.onSuccessRedirect
     } catch (error) {
       if (error instanceof Response) throw error
       const code = error instanceof AuthError ? error.code : AuthErrorCode.unknown
       if (!(error instanceof AuthError)) this.warn('Login callback failed unexpectedly', error)
-      const headers = new Headers({ 'Cache-Control': 'no-store' })
-      for (const cookie of (error as { setCookies?: string[] }).setCookies ?? [])
-        headers.append('Set-Cookie', cookie)
-      throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers })
+      const failure = new Headers({ 'Cache-Control': 'no-store' })
+      // Only the transaction cookie's clearing: a session cookie of a half-finished login is never sent.
+      const cleared = (error as { setCookies?: string[] }).setCookies ?? headers.getSetCookie()
+      for (const cookie of cleared) failure.append('Set-Cookie', cookie)
+      throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers: failure })
     }
-    const headers = new Headers({ 'Cache-Control': 'no-store' })
-    for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
-    if (this.sessions) {
-      const loaded = await this.sessions.load(request)
-      for (const cookie of await this.sessions.rotate(loaded.session, result.session))
-        headers.append('Set-Cookie', cookie)
-    }
-    await this.options.credentialsCallback?.(result.session.credentials, result.user)
-    throw redirect(result.returnTo ?? options.onSuccessRedirect, { headers })
+    throw redirect(target, { headers })
   }
 
   /**
@@ -320,6 +327,14 @@ export class Auth0RemixServer {
   }
 
   private resolve(request: Request, context?: object): Promise<Resolved> {
+    if (!this.sessions) {
+      // Redirecting to the login page would loop: after the login there would still be no session to read.
+      throw new TypeError(
+        'Auth0RemixServer: getUser, getSessionInfo and getAccessToken need the `session` option. Without it ' +
+          '(opting out), read the user from the credentials your credentialsCallback stored, e.g. with ' +
+          'decodeToken(idToken, Token.ID).',
+      )
+    }
     const scope = this.scope(request, context)
     scope.resolved ??= this.load(request, scope)
     return scope.resolved
@@ -400,7 +415,8 @@ export class Auth0RemixServer {
       for (const cookie of await this.sessions.destroy(loaded.session)) headers.append('Set-Cookie', cookie)
       await this.denyOnLogout(loaded.auth)
       const refreshToken = loaded.auth?.credentials.refreshToken
-      if (refreshToken) await this.client.revoke(refreshToken)
+      if (refreshToken && this.options.revokeRefreshTokenOnLogout !== false)
+        await this.client.revoke(refreshToken)
     }
     throw redirect(await auth0LogoutUrl(this.issuer, this.options, returnTo.href, idToken), { headers })
   }
@@ -460,8 +476,17 @@ export class Auth0RemixServer {
     const { accessToken, expiresAt } = auth.credentials
     const cached = await profileCacheGet(accessToken).catch(() => undefined)
     if (cached) return cached
-    const profile = userFromClaims({ ...(await this.client.userInfo(accessToken, auth.sub)), sub: auth.sub })
-    await profileCacheSet(accessToken, profile, expiresAt)
+    // The ID token's claims are a good answer too: a cache or /userinfo outage must not take the page down.
+    let profile: UserProfile
+    try {
+      profile = userFromClaims({ ...(await this.client.userInfo(accessToken, auth.sub)), sub: auth.sub })
+    } catch (error) {
+      this.warn('/userinfo failed; the profile comes from the ID token', error)
+      return userFromClaims(auth.claims)
+    }
+    await profileCacheSet(accessToken, profile, expiresAt).catch((error: unknown) =>
+      this.warn('profileCacheSet failed', error),
+    )
     return profile
   }
 
@@ -492,6 +517,16 @@ export class AccessTokenError extends AuthError {
     super(code, `No access token could be obtained (${code})`)
     this.name = 'AccessTokenError'
   }
+}
+
+/** A Request from any fetch implementation (undici, a polyfill, another realm): `instanceof` would miss it. */
+function isRequestLike(value: unknown): value is Request {
+  const candidate = value as Partial<Request> | undefined
+  return (
+    typeof candidate?.method === 'string' &&
+    typeof candidate.url === 'string' &&
+    typeof candidate.headers?.get === 'function'
+  )
 }
 
 function hasScopes(granted: string | undefined, wanted: string | undefined): boolean {

@@ -2,6 +2,9 @@
 export enum Token {
   ID = 'id',
   ACCESS = 'access',
+  /** The original README's spelling of `ACCESS`: the same value, so either can be passed. */
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values
+  AccessToken = 'access',
 }
 
 /** Where the tokens live: in an encrypted cookie (Browser) or in a server-side store keyed by a cookie (Server). */

@@ -58,6 +58,12 @@ export interface Auth0RemixServerOptions {
   clockToleranceSeconds?: number
   /** Timeout for each call to Auth0 (default 5000 ms). */
   timeoutMs?: number
+  /**
+   * Revoke the session's refresh token at logout (default true). On tenants where revoking a refresh token
+   * deletes the grant, that also ends the user's other devices at their next refresh: set false there to keep
+   * them (the token is still dropped with the session).
+   */
+  revokeRefreshTokenOnLogout?: boolean
   /** Log out through OIDC RP-initiated logout (`/oidc/logout` + id_token_hint) instead of `/v2/logout`. */
   useOidcLogout?: boolean
   /** How long another process may hold a refresh lease, and how long a waiting request waits (ms). */

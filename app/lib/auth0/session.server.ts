@@ -70,8 +70,10 @@ export class SessionManager {
       if (name !== this.config.key && name !== SESSION_VERSION_FIELD) fresh.set(name, value)
     }
     fresh.set(this.config.key, auth)
+    // The new session first: if the store fails, the previous one is still there.
+    const cookies = await this.commit(fresh)
     if (previous.id) await this.config.store.destroySession(previous)
-    return this.commit(fresh)
+    return cookies
   }
 
   /**
