@@ -227,7 +227,7 @@ describe('B4: the store decides, not session.strategy', () => {
     const auth = createAuthenticator(harness.emulator, store, { strategy: SessionStrategy.Browser })
     const browser = new AppBrowser()
     const before = await store.getSession()
-    before.set('notes', 'n'.repeat(3000))
+    before.set('notes', 'n'.repeat(2000))
     browser.store(new Response(null, { headers: { 'Set-Cookie': await store.commitSession(before) } }))
     const done = await login(withAuth(auth), browser)
     expect(location(done).pathname).toBe('/login')

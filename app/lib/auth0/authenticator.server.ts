@@ -76,14 +76,22 @@ export class Auth0RemixServer {
       clockToleranceSeconds,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
+    const formPost = clientDetails.usePost !== false && secureContext(callback)
+    if (clientDetails.usePost !== false && !formPost) {
+      // form_post needs a SameSite=None cookie, which must be Secure: on plain http (a LAN address, a container
+      // name) the browser drops it and every login would end in invalid_state.
+      ;(options.logger ?? console).warn(
+        `[auth0-remix-server] form_post needs https (or localhost); ${callback.origin} uses response_mode=query`,
+      )
+    }
     this.login = new LoginFlow({
       client: this.client,
       transactions: new TransactionStore(new Sealer(secrets, 'login transaction'), {
-        formPost: clientDetails.usePost !== false,
+        formPost,
         secure: callback.protocol === 'https:',
       }),
       verifyIdToken: (idToken, verifyOptions) => this.verifyIdToken(idToken, verifyOptions),
-      clientDetails,
+      clientDetails: { ...clientDetails, usePost: formPost },
       callbackURL: options.callbackURL,
       absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
@@ -147,8 +155,14 @@ export class Auth0RemixServer {
         // Account switching: the previous user's app data (a cart, a draft) must not reach the next user.
         if (loaded.auth && loaded.auth.sub !== result.session.sub)
           for (const name of Object.keys(loaded.session.data)) loaded.session.unset(name)
-        for (const cookie of await this.sessions.rotate(loaded.session, result.session))
-          headers.append('Set-Cookie', cookie)
+        const cookies = await this.sessions.rotate(loaded.session, result.session).catch((error: unknown) => {
+          throw tooLargeForCookie(error)
+            ? new AuthError(AuthErrorCode.sessionTooLarge, 'The session does not fit in a cookie', {
+                cause: error,
+              })
+            : error
+        })
+        for (const cookie of cookies) headers.append('Set-Cookie', cookie)
       }
       target = result.returnTo ?? options.onSuccessRedirect
     } catch (error) {
@@ -238,7 +252,7 @@ export class Auth0RemixServer {
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
     })
-    this.remember(scope, outcome.setCookies ?? null)
+    this.remember(scope, outcome.setCookies ?? null, loaded)
     scope.resolved = Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason })
     if (!outcome.auth) throw new AccessTokenError(outcome.reason ?? AuthErrorCode.refreshFailed)
     const token = defaultAudience
@@ -285,7 +299,7 @@ export class Auth0RemixServer {
     if (!tooOld && !wrongAcr) return info
     const query: Record<string, string> = {
       returnTo: currentPath(request),
-      error: 'reauthentication_required',
+      error: AuthErrorCode.reauthenticationRequired,
     }
     if (requirements.maxAge !== undefined) query.maxAge = String(requirements.maxAge)
     if (requirements.acr !== undefined) query.acr = requirements.acr
@@ -346,12 +360,12 @@ export class Auth0RemixServer {
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
     if (Date.now() >= auth.expiresAt || (await this.denied(auth))) {
-      this.remember(scope, await this.sessions.saveAuth(request, loaded, null))
+      this.remember(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
     if (!this.refreshDue(auth)) return { loaded, auth }
     const outcome = await this.refresher!.refresh(request, loaded, (current) => this.refreshDue(current))
-    this.remember(scope, outcome.setCookies ?? null)
+    this.remember(scope, outcome.setCookies ?? null, loaded)
     return { loaded, auth: outcome.auth, reason: outcome.reason }
   }
 
@@ -371,9 +385,13 @@ export class Auth0RemixServer {
     return (this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds) * 1000
   }
 
-  private remember(scope: RequestScope, setCookies: string[] | null): void {
-    if (!setCookies || this.sessions?.config.strategy !== SessionStrategy.Browser) return
-    scope.pendingCookies.push(...setCookies)
+  /**
+   * Cookies re-issued during this request, for `applyHeaders`. What counts is where the session lives: a store
+   * without ids (a cookie store) needs its new cookie sent whatever `session.strategy` says.
+   */
+  private remember(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
+    const inCookie = this.sessions?.config.strategy === SessionStrategy.Browser || !loaded.id
+    if (setCookies && inCookie) scope.pendingCookies.push(...setCookies)
   }
 
   private refreshDue(auth: AuthSession): boolean {
@@ -517,6 +535,18 @@ export class AccessTokenError extends AuthError {
     super(code, `No access token could be obtained (${code})`)
     this.name = 'AccessTokenError'
   }
+}
+
+/** Remix's cookie storage and ours refuse a session over the browsers' 4 KB per cookie (our chunks: 8). */
+function tooLargeForCookie(error: unknown): boolean {
+  return error instanceof Error && /cookie length will exceed|too large for the browser/i.test(error.message)
+}
+
+/** Where browsers keep Secure cookies: https, and http on localhost / loopback addresses. */
+function secureContext(url: URL): boolean {
+  if (url.protocol === 'https:') return true
+  const host = url.hostname
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host)
 }
 
 /** A Request from any fetch implementation (undici, a polyfill, another realm): `instanceof` would miss it. */
