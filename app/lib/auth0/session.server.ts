@@ -1,6 +1,6 @@
 import type { Session, SessionStorage } from '@remix-run/node'
 import type { SessionStrategy } from './constants'
-import { isChunkedSessionStorage } from './cookie-session.server'
+import { inheritCookieChunks, isChunkedSessionStorage } from './cookie-session.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from './store'
 import type { Credentials, IdTokenClaims } from './user'
 
@@ -68,6 +68,7 @@ export class SessionManager {
       if (name !== this.config.key && name !== SESSION_VERSION_FIELD) fresh.set(name, value)
     }
     fresh.set(this.config.key, auth)
+    inheritCookieChunks(previous, fresh)
     if (previous.id) await this.config.store.destroySession(previous)
     return this.commit(fresh)
   }
