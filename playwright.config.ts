@@ -103,7 +103,7 @@ export const config = defineConfig({
     appServer(e2eApps.query),
     {
       // No migration and a database nobody listens on: every session read fails, as when the database is down.
-      command: 'npx remix-serve ./build/index.js',
+      command: 'node server.js',
       url: `${e2eApps.databaseDown.origin}/login`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
@@ -115,6 +115,7 @@ export const config = defineConfig({
         APP_DOMAIN: e2eApps.databaseDown.origin,
         AUTH0_RESPONSE_MODE: 'query',
         DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/unreachable',
+        SKIP_MIGRATIONS: 'true',
       },
     },
   ],

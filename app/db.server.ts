@@ -137,6 +137,13 @@ function appDb(): Db {
   return (globalForDb.__appDb ??= createDb(databaseUrl))
 }
 
+/** Ends the app's pool or SQLite connections (graceful shutdown); a no-op when the database was never used. */
+export async function closeDatabase(): Promise<void> {
+  const client = globalForDb.__appDb
+  globalForDb.__appDb = undefined
+  await client?.$disconnect()
+}
+
 /** The app's client, created on first use so that importing this module never opens a database. */
 export const db: Db = new Proxy({} as Db, {
   get(_, property) {

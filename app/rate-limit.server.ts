@@ -1,4 +1,11 @@
-import { env } from '~/env.server'
+import type { AppLoadContext } from '@remix-run/node'
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    /** The client's address as server.js resolved it: the socket peer, or X-Forwarded-For from a trusted proxy. */
+    clientAddress?: string
+  }
+}
 
 /** Requests allowed per client and minute on the routes that start or finish a login (a login costs 3 `auth`). */
 const appLimits = { login: 120, auth: 60 } as const
@@ -7,23 +14,11 @@ export type RateLimitBucket = keyof typeof appLimits
 export interface RateLimiterOptions {
   limits: Record<RateLimitBucket, number>
   windowMs: number
-  /** TRUST_PROXY: count per client IP from X-Forwarded-For; otherwise every client shares one bucket. */
-  trustProxy: boolean
-  /** Without a trusted proxy every client shares one bucket: it is a flood brake, not a per-user limit. */
+  /** Requests without a known address (no server.js in front) share one bucket this many times larger. */
   sharedBucketFactor: number
   /** Memory bound: beyond this many tracked clients the oldest windows are forgotten. */
   maxClients: number
   now?: () => number
-}
-
-/**
- * The address the nearest proxy saw. Proxies append to X-Forwarded-For, so only the last entry was written by
- * our (trusted) proxy; the ones before it are whatever the client chose to send.
- */
-function forwardedFor(request: Request): string | undefined {
-  const entries = (request.headers.get('X-Forwarded-For') ?? '').split(',')
-  const last = entries[entries.length - 1]?.trim()
-  return last && last.length <= 64 ? last.toLowerCase() : undefined
 }
 
 /**
@@ -46,9 +41,9 @@ export function createRateLimiter(options: RateLimiterOptions) {
 
   return {
     /** Throws a 429 Response (Retry-After, no-store) when the client is over its budget. */
-    enforce(request: Request, bucket: RateLimitBucket): void {
+    enforce(clientAddress: string | undefined, bucket: RateLimitBucket): void {
       const at = now()
-      const client = (options.trustProxy && forwardedFor(request)) || 'direct'
+      const client = clientAddress?.toLowerCase() || 'direct'
       const key = `${bucket}:${client}`
       let counter = counters.get(key)
       if (!counter || counter.resetAt <= at) {
@@ -83,12 +78,11 @@ export const rateLimitWindowSeconds = 60
 const appLimiter = createRateLimiter({
   limits: appLimits,
   windowMs: rateLimitWindowSeconds * 1000,
-  trustProxy: env.TRUST_PROXY,
   sharedBucketFactor: 10,
   maxClients: 10_000,
 })
 
-/** The app's limiter: per client IP behind a trusted proxy (TRUST_PROXY), else one shared bucket. */
-export function enforceRateLimit(request: Request, bucket: RateLimitBucket): void {
-  appLimiter.enforce(request, bucket)
+/** The app's limiter, per client address (server.js trusts X-Forwarded-For only from a proxy, TRUST_PROXY). */
+export function enforceRateLimit(context: AppLoadContext, bucket: RateLimitBucket): void {
+  appLimiter.enforce(context.clientAddress, bucket)
 }

@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { type AppBrowser, location } from './browser'
 import { freePort } from './ports'
 
 /**
- * Runs the built stack (`npm run build` first) the way production does: `prisma migrate deploy` on a fresh
- * database, then `remix-serve build/index.js`, against a local emulator. Used by the cluster and attack suites.
+ * Runs the built stack (`npm run build` first) the way production does: `node server.js` (which runs
+ * `prisma migrate deploy` first unless told the database is migrated already), against a local emulator. Used by
+ * the cluster and attack suites.
  */
+
+const serverScript = fileURLToPath(new URL('../../server.js', import.meta.url))
 
 export const testClient = {
   clientId: 'stack-test-client',
@@ -37,12 +41,17 @@ export interface AppOptions {
   loopbackOnly?: boolean
   /** Node flags before the server script (the benchmark's CPU profiling). */
   nodeArgs?: string[]
+  /**
+   * Run `migrate deploy` at start, as production does. Off by default: createTestDatabase has migrated already,
+   * and a second run costs each start 2-3 s.
+   */
+  migrate?: boolean
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const port = options.port ?? (await freePort())
   const origin = `http://${options.loopbackOnly ? '127.0.0.1' : 'localhost'}:${port}`
-  const args = [...(options.nodeArgs ?? []), 'node_modules/@remix-run/serve/dist/cli.js', 'build/index.js']
+  const args = [...(options.nodeArgs ?? []), serverScript]
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: {
@@ -57,6 +66,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       SESSION_SECRET: testSessionSecret,
       DATABASE_URL: options.databaseUrl,
       ALLOW_AUTH0_EMULATOR: 'true',
+      ...(options.migrate ? {} : { SKIP_MIGRATIONS: 'true' }),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
