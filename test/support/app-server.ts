@@ -25,6 +25,8 @@ export interface RunningApp {
   origin: string
   port: number
   output: () => string
+  /** The server process (signals, exit code). */
+  process: ChildProcess
   stop(): Promise<void>
 }
 
@@ -75,7 +77,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await waitForHealthy(origin, child, () => output)
-  return { origin, port, output: () => output, stop: () => stop(child) }
+  return { origin, port, output: () => output, process: child, stop: () => stop(child) }
 }
 
 async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {
