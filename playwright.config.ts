@@ -1,8 +1,9 @@
 import { defineConfig, devices } from '@playwright/test'
 import { e2eApps, e2eEmulator, e2eSessionSecret } from './e2e/stack'
+import { chromiumExecutablePath } from './test/support/chromium'
 
-// Playwright cannot download its own browser here: point it at a system Chromium (e.g. /usr/bin/chromium).
-const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH || undefined
+// Playwright's own Chromium when installed, else a system one (test/support/chromium.ts).
+const executablePath = chromiumExecutablePath()
 // The machine has no internet: keep Chromium from calling home (and waiting on it).
 const offlineArgs = [
   '--disable-background-networking',

@@ -1,6 +1,6 @@
 import { Auth0RemixServer, createBrowserSessionStorage, SessionStrategy } from '~/lib/auth0'
 import { env } from '~/env.server'
-import { getSessionStorage, startSessionCleanup } from '~/sessions.server'
+import { getSessionStorage, sessionCookieName, startSessionCleanup } from '~/sessions.server'
 
 const serverStrategy = env.SESSION_STRATEGY === 'server'
 
@@ -28,6 +28,7 @@ export const authenticator = new Auth0RemixServer({
       : createBrowserSessionStorage({
           secrets: env.SESSION_SECRETS,
           secure: env.APP_DOMAIN.startsWith('https:'),
+          name: sessionCookieName(env.APP_DOMAIN),
         }),
     key: 'user',
     strategy: serverStrategy ? SessionStrategy.Server : SessionStrategy.Browser,

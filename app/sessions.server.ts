@@ -359,6 +359,15 @@ export function startSessionCleanup(
 
 let appStorage: PrismaSessionStorage | undefined
 
+/**
+ * On https the session cookie carries the `__Host-` prefix: browsers then accept it only Secure, with Path=/ and
+ * no Domain, so a sibling subdomain or a plain-http response cannot plant or overwrite it. Plain http (local
+ * development) cannot hold such a cookie, hence the plain name there.
+ */
+export function sessionCookieName(appDomain: string): string {
+  return appDomain.startsWith('https:') ? '__Host-session' : '__session'
+}
+
 /** The app's session storage: SESSION_SECRET (comma-separated, newest first), Secure when APP_DOMAIN is https. */
 export function getSessionStorage(): PrismaSessionStorage {
   if (appStorage) return appStorage
@@ -367,10 +376,12 @@ export function getSessionStorage(): PrismaSessionStorage {
     .map((secret) => secret.trim())
     .filter(Boolean)
   if (secrets.length === 0) throw new Error('SESSION_SECRET must hold at least one secret')
+  const appDomain = process.env.APP_DOMAIN ?? ''
   appStorage = createPrismaSessionStorage({
     db: appDb,
     secrets,
-    secure: (process.env.APP_DOMAIN ?? '').startsWith('https:'),
+    secure: appDomain.startsWith('https:'),
+    cookieName: sessionCookieName(appDomain),
   })
   return appStorage
 }

@@ -7,6 +7,9 @@ import { isRefreshLeaseStore } from './store'
 import { claimsToKeep, type Credentials, type IdTokenClaims } from './user'
 
 /** The result of a token operation on a session; every request that waited for it gets the same. */
+/** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */
+const recentMs = 60_000
+
 export interface RefreshOutcome {
   auth: AuthSession | null
   /** Why the user was removed from the session. */
@@ -41,7 +44,7 @@ interface Operation {
 export class TokenRefresher {
   private readonly flights = new SingleFlight<RefreshOutcome>()
   private readonly locks = new Map<string, Promise<unknown>>()
-  /** Browser strategy: results by old refresh token, for requests still carrying the pre-refresh cookie. */
+  /** Browser strategy: the newest outcome by the refresh token it started from (see `performInCookie`). */
   private readonly recent = new Map<string, { outcome: RefreshOutcome; at: number }>()
 
   constructor(private readonly options: RefresherOptions) {}
@@ -103,17 +106,54 @@ export class TokenRefresher {
   }
 
   private perform(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
-    const auth = loaded.auth!
-    const sessionKey = loaded.id ? `session:${loaded.id}` : `token:${tokenHash(auth)}`
-    const recent = this.recent.get(sessionKey)
-    if (!loaded.id && recent && Date.now() - recent.at < 60_000) return Promise.resolve(recent.outcome)
-    return this.flights.run(`${sessionKey}|${operation.name}`, () =>
-      this.serialised(sessionKey, async () => {
-        const outcome = await this.underLease(request, loaded, operation)
-        if (!loaded.id) this.remember(sessionKey, outcome)
+    const id = loaded.id
+    if (!id) return this.performInCookie(request, loaded, operation)
+    const key = `session:${id}`
+    return this.flights.run(`${key}|${operation.name}`, () =>
+      this.serialised(key, () => this.underLease(request, { ...loaded, id }, operation)),
+    )
+  }
+
+  /**
+   * Browser strategy: the cookie is the session, so there is no row to re-read. Instead this process remembers,
+   * per refresh token a cookie carried, the newest session it derived from it. A request still carrying an older
+   * cookie starts from that newest session (a rotated refresh token is never replayed), and gets a cached result
+   * only when it satisfies this very operation (`done`): never another audience's result, never a stale one for
+   * `refresh: true`.
+   */
+  private performInCookie(
+    request: Request,
+    loaded: LoadedSession,
+    operation: Operation,
+  ): Promise<RefreshOutcome> {
+    const cookieAuth = loaded.auth!
+    // Stable across refreshes (a rotated token changes the hash), so one login's operations never overlap.
+    const key = `login:${cookieAuth.sub}|${cookieAuth.sid ?? ''}|${cookieAuth.authenticatedAt}`
+    return this.flights.run(`${key}|${operation.name}`, () =>
+      this.serialised(key, async () => {
+        const known = this.newest(cookieAuth)
+        // A refresh of this session was refused moments ago: it is over, do not ask Auth0 again.
+        if (!known.auth) return known.outcome!
+        if (operation.done(known.auth)) return { auth: known.auth, setCookies: known.outcome?.setCookies }
+        const outcome = await this.execute(request, { ...loaded, auth: known.auth }, operation)
+        this.remember([cookieAuth, known.auth], outcome)
         return outcome
       }),
     )
+  }
+
+  /** The newest session this process derived from the cookie's refresh token (following rotations). */
+  private newest(auth: AuthSession): { auth: AuthSession | null; outcome?: RefreshOutcome } {
+    let current: { auth: AuthSession | null; outcome?: RefreshOutcome } = { auth }
+    const seen = new Set<string>()
+    while (current.auth) {
+      const hash = tokenHash(current.auth)
+      const entry = this.recent.get(hash)
+      if (seen.has(hash) || !entry || Date.now() - entry.at > recentMs) break
+      seen.add(hash)
+      current = { auth: entry.outcome.auth, outcome: entry.outcome }
+    }
+    return current
   }
 
   /** Token calls for one session never overlap in this process. */
@@ -130,13 +170,11 @@ export class TokenRefresher {
 
   private async underLease(
     request: Request,
-    loaded: LoadedSession,
+    loaded: LoadedSession & { id: string },
     operation: Operation,
   ): Promise<RefreshOutcome> {
     const { sessions, leaseTtlMs, leaseWaitMs } = this.options
     const store = sessions.config.store
-    // Browser strategy: the cookie is the session, there is nothing to re-read or lease.
-    if (!loaded.id) return this.execute(request, loaded, operation)
     const leases = isRefreshLeaseStore(store) ? store : null
     const deadline = Date.now() + leaseWaitMs
     for (let attempt = 0; ; attempt++) {
@@ -222,10 +260,10 @@ export class TokenRefresher {
     }
   }
 
-  private remember(key: string, outcome: RefreshOutcome): void {
+  private remember(from: AuthSession[], outcome: RefreshOutcome): void {
     const now = Date.now()
-    for (const [entry, value] of this.recent) if (now - value.at > 60_000) this.recent.delete(entry)
-    this.recent.set(key, { outcome, at: now })
+    for (const [entry, value] of this.recent) if (now - value.at > recentMs) this.recent.delete(entry)
+    for (const auth of from) this.recent.set(tokenHash(auth), { outcome, at: now })
   }
 }
 

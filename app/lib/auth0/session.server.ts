@@ -1,6 +1,6 @@
 import type { Session, SessionStorage } from '@remix-run/node'
 import type { SessionStrategy } from './constants'
-import { isChunkedSessionStorage } from './cookie-session.server'
+import { inheritCookieChunks, isChunkedSessionStorage } from './cookie-session.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from './store'
 import type { Credentials, IdTokenClaims } from './user'
 
@@ -70,6 +70,7 @@ export class SessionManager {
       if (name !== this.config.key && name !== SESSION_VERSION_FIELD) fresh.set(name, value)
     }
     fresh.set(this.config.key, auth)
+    inheritCookieChunks(previous, fresh)
     // The new session first: if the store fails, the previous one is still there.
     const cookies = await this.commit(fresh)
     if (previous.id) await this.config.store.destroySession(previous)
