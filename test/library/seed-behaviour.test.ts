@@ -6,6 +6,7 @@ import { DEFAULT_APIS } from '../../dev/auth0-emulator/config'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import {
   appOrigin,
+  beginLogin,
   clientId,
   clientSecret,
   createAuthenticator,
@@ -266,6 +267,35 @@ describe('B6: form_post on a plain-http APP_DOMAIN that is not localhost', () =>
       expect(location(response).searchParams.get('response_mode')).toBe('form_post')
       expect(warnings).toEqual([])
     }
+  })
+})
+
+describe('B7: a callback route with only an action (the original README)', () => {
+  it('names the fix in the log when the form_post bounce never came back', async () => {
+    const warnings: string[] = []
+    const auth = createAuthenticator(harness.emulator, harness.storage, {
+      auth: { logger: { warn: (message: string) => void warnings.push(message) } },
+    })
+    const browser = new AppBrowser()
+    const { callback } = await beginLogin(withAuth(auth), browser)
+    const url = new URL(callback.url)
+    const held = browser.store(
+      await responseOf(() =>
+        auth.handleCallback(
+          browser.request(url.pathname, {
+            method: 'POST',
+            body: (callback as { body: URLSearchParams }).body,
+            crossSite: true,
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'null' },
+          }),
+          { onSuccessRedirect: '/dashboard' },
+        ),
+      ),
+    )
+    expect(held.status).toBe(303)
+    // The GET to the callback got Remix's 405 (no loader): the user tries again.
+    await responseOf(() => auth.authorize(browser.post('/auth/auth0')))
+    expect(warnings.join()).toMatch(/export const loader = action/)
   })
 })
 

@@ -90,6 +90,11 @@ export class LoginFlow {
     return redirect(target, { status: 303, headers })
   }
 
+  /** A form_post answer was held but its GET never reached `handleCallback` (see `holdFormPost`). */
+  unfinishedFormPost(request: Request): boolean {
+    return this.options.transactions.holds(request)
+  }
+
   /**
    * The callback without any session handling: for apps that store credentials themselves. Throws an
    * `AuthError` (with `setCookies` that clear the transaction cookie) on failure.
