@@ -1,8 +1,9 @@
 import { defineConfig, devices } from '@playwright/test'
 import { e2eApps, e2eEmulator, e2eSessionSecret } from './e2e/stack'
+import { chromiumExecutablePath } from './test/support/chromium'
 
-// Playwright cannot download its own browser here: point it at a system Chromium (e.g. /usr/bin/chromium).
-const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH || undefined
+// Playwright's own Chromium when installed, else a system one (test/support/chromium.ts).
+const executablePath = chromiumExecutablePath()
 // The machine has no internet: keep Chromium from calling home (and waiting on it).
 const offlineArgs = [
   '--disable-background-networking',
@@ -107,7 +108,7 @@ export const config = defineConfig({
     appServer(e2eApps.browser, 'browser'),
     {
       // No migration and a database nobody listens on: every session read fails, as when the database is down.
-      command: 'npx remix-serve ./build/index.js',
+      command: 'node server.js',
       url: `${e2eApps.databaseDown.origin}/login`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
@@ -119,6 +120,7 @@ export const config = defineConfig({
         APP_DOMAIN: e2eApps.databaseDown.origin,
         AUTH0_RESPONSE_MODE: 'query',
         DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/unreachable',
+        SKIP_MIGRATIONS: 'true',
       },
     },
   ],

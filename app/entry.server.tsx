@@ -1,4 +1,4 @@
-// First import on purpose: a bad environment must stop `remix-serve` at boot, not fail the first request.
+// First import on purpose: a bad environment must stop the server at boot, not fail the first request.
 import { env } from '~/env.server'
 import { PassThrough } from 'node:stream'
 import {
@@ -18,8 +18,20 @@ import {
   applyPersonalCacheControl,
   applySecurityHeaders,
   createNonce,
+  isRefusedCrossOriginWrite,
+  type HeaderReader,
   type SecurityOptions,
 } from '~/security.server'
+
+// server.js reaches these through the build (`build.entry.module`): one module graph, one database client.
+export { closeDatabase } from '~/db.server'
+
+const appOrigin = new URL(env.APP_DOMAIN).origin
+
+/** For server.js: answer 403 to a cross-origin write before Remix sees it. */
+export function refusesCrossOriginWrite(method: string, pathname: string, headers: HeaderReader): boolean {
+  return isRefusedCrossOriginWrite(method, pathname, headers, appOrigin)
+}
 
 declare module '@remix-run/node' {
   interface Future {

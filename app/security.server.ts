@@ -51,23 +51,54 @@ export function applySecurityHeaders(headers: Headers, options: SecurityOptions,
   headers.delete('X-Powered-By')
 }
 
-/**
- * CSRF guard for state-changing routes: only a request sent by this app's own pages passes. Browsers send
- * `Origin` on every POST; without it, Fetch Metadata (`Sec-Fetch-Site`) decides. Throws a 403 Response.
- */
-export function assertSameOrigin(request: Request, appOrigin: string): void {
-  const origin = request.headers.get('Origin')
-  const site = request.headers.get('Sec-Fetch-Site')
-  const crossSite = origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
-  if (crossSite) {
-    throw new Response('Forbidden: cross-origin request', {
-      status: 403,
-      headers: { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
-    })
-  }
+/** Anything that reads request headers by name: a Fetch `Headers`, or the Node server's `req.get` wrapped. */
+export interface HeaderReader {
+  get(name: string): string | null
 }
 
-const sessionCookie = /(?:^|;\s*)__session(?:\.\d+)?=/
+/**
+ * Browsers send `Origin` on every POST; without it, Fetch Metadata (`Sec-Fetch-Site`) decides. A request with
+ * neither (curl, a server) is not a browser acting for a user, so CSRF does not apply to it.
+ */
+export function isCrossOrigin(headers: HeaderReader, appOrigin: string): boolean {
+  const origin = headers.get('Origin')
+  const site = headers.get('Sec-Fetch-Site')
+  return origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
+}
+
+/** CSRF guard for state-changing routes: only a request sent by this app's own pages passes. Throws a 403. */
+export function assertSameOrigin(request: Request, appOrigin: string): void {
+  if (isCrossOrigin(request.headers, appOrigin)) throw crossOriginRefused()
+}
+
+export function crossOriginRefused(): Response {
+  return new Response('Forbidden: cross-origin request', {
+    status: 403,
+    headers: { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
+  })
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Auth0 posts here from its own origin by design: the form_post callback and the back-channel logout. */
+const crossSiteEndpoints = new Set(['/auth/callback', '/auth/backchannel-logout'])
+
+/**
+ * The server's guard in front of Remix: a cross-origin write to any route but Auth0's two endpoints. Remix's own
+ * check for page actions throws (an empty 500); this answers 403 before Remix sees the request.
+ */
+export function isRefusedCrossOriginWrite(
+  method: string,
+  pathname: string,
+  headers: HeaderReader,
+  appOrigin: string,
+): boolean {
+  if (safeMethods.has(method.toUpperCase())) return false
+  // Remix matches routes case-insensitively and ignores a trailing slash.
+  if (crossSiteEndpoints.has(pathname.toLowerCase().replace(/\/+$/, ''))) return false
+  return isCrossOrigin(headers, appOrigin)
+}
+
+const sessionCookie = /(?:^|;\s*)(?:__session|__Host-session)(?:\.\d+)?=/
 
 /**
  * A response to a request that carried a session cookie may hold personal data: no shared cache, no

@@ -52,7 +52,7 @@ function profilingArgs(): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, '--import', exitOnStop]
 }
 
-/** `remix-serve` on the snapshot, production mode, listening on 127.0.0.1 only. */
+/** `node server.js` on the snapshot, production mode, listening on 127.0.0.1 only. */
 export async function startBenchApp(options: AppOptions): Promise<BenchApp> {
   const publicOrigin = `http://localhost:${options.publicPort}`
   const app = await startApp({

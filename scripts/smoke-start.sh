@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Dockerfile's runtime path outside Docker (no engine here): `npm start` (= prisma migrate deploy, then
-# remix-serve) on the built app, then GET /healthz must answer 200. Needs `npm run build` done and DATABASE_URL.
+# The production start outside a container: `npm start` (= node server.js: prisma migrate deploy, then the
+# server) on the built app, then GET /healthz must answer 200. Needs `npm run build` done and DATABASE_URL.
 set -euo pipefail
 port=${SMOKE_PORT:-3457}
 export NODE_ENV=production PORT=$port
@@ -8,7 +8,7 @@ export AUTH0_DOMAIN=${AUTH0_DOMAIN:-http://127.0.0.1:3334} ALLOW_AUTH0_EMULATOR=
 export AUTH0_CLIENT_ID=${AUTH0_CLIENT_ID:-smoke-client} AUTH0_CLIENT_SECRET=${AUTH0_CLIENT_SECRET:-smoke-client-secret}
 export APP_DOMAIN=http://localhost:$port
 export SESSION_SECRET=${SESSION_SECRET:-smoke-test-session-secret-0123456789abcdef}
-# Its own process group, so the trap stops npm, the shell it runs and remix-serve together.
+# Its own process group, so the trap stops npm and the server together.
 setsid npm start > /tmp/smoke-start.log 2>&1 &
 pid=$!
 trap 'kill -- -$pid 2>/dev/null || true' EXIT

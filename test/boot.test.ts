@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-// Runs the real production server (`remix-serve build/index.js`), as `npm start` does, against the real build.
+// Runs the real production server (`node server.js`), as `npm start` and the image do, against the real build.
 const root = fileURLToPath(new URL('..', import.meta.url))
 const serverBuild = join(root, 'build/index.js')
-const remixServe = join(root, 'node_modules/@remix-run/serve/dist/cli.js')
+const serverScript = join(root, 'server.js')
 const dataDir = mkdtempSync(join(tmpdir(), 'boot-test-'))
 
 const strongSecret = 'Zr4pQ9vXk2mN7bT1wY6cH3jL8sD5fG0a'
@@ -55,7 +55,7 @@ interface Exit {
 
 function bootExpectingExit(vars: Record<string, string | undefined>): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [remixServe, serverBuild], { cwd: root, env: serverEnv(vars) })
+    const child = spawn(process.execPath, [serverScript], { cwd: root, env: serverEnv(vars) })
     let stderr = ''
     child.stderr.on('data', (chunk) => (stderr += chunk))
     const timer = setTimeout(() => {
@@ -76,13 +76,13 @@ interface RunningServer {
 
 async function startServer(vars: Record<string, string | undefined>): Promise<RunningServer> {
   const port = await freePort()
-  const child = spawn(process.execPath, [remixServe, serverBuild], { cwd: root, env: serverEnv(vars, port) })
+  const child = spawn(process.execPath, [serverScript], { cwd: root, env: serverEnv(vars, port) })
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk
-      if (output.includes('[remix-serve]')) {
+      if (output.includes('[server] listening')) {
         clearTimeout(timer)
         resolve()
       }
@@ -201,10 +201,11 @@ describe('booting the production server', () => {
   })
 
   it('answers /healthz with 503 when the database is unreachable', async () => {
-    // Nothing listens on port 1: the PostgreSQL connection is refused.
+    // Nothing listens on port 1: the PostgreSQL connection is refused (as when the database goes down later).
     const server = await startServer({
       ...validProduction,
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
+      SKIP_MIGRATIONS: 'true',
     })
     try {
       const response = await fetch(`${server.origin}/healthz`)

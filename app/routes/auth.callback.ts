@@ -1,9 +1,9 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
+import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
 import { enforceRateLimit } from '~/rate-limit.server'
 
-function finishLogin(request: Request) {
-  enforceRateLimit(request, 'auth')
+async function finishLogin(request: Request, context: AppLoadContext) {
+  await enforceRateLimit(context, 'auth')
   return authenticator.handleCallback(request, {
     onSuccessRedirect: '/dashboard',
     onFailureRedirect: '/login',
@@ -11,7 +11,7 @@ function finishLogin(request: Request) {
 }
 
 // GET: response_mode=query, and the second leg of form_post (see the library's README).
-export const loader = ({ request }: LoaderFunctionArgs) => finishLogin(request)
+export const loader = ({ request, context }: LoaderFunctionArgs) => finishLogin(request, context)
 
 // POST: response_mode=form_post, a cross-site POST from Auth0.
-export const action = ({ request }: ActionFunctionArgs) => finishLogin(request)
+export const action = ({ request, context }: ActionFunctionArgs) => finishLogin(request, context)

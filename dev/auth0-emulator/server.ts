@@ -35,6 +35,10 @@ export interface RunningEmulator {
   origin: string
   port: number
   control: EmulatorControl
+  /** An outage: stops listening and drops every connection, keeping all state (sessions, refresh tokens). */
+  suspend(): Promise<void>
+  /** Ends the outage: listens on the same port again. */
+  resume(): Promise<void>
   close(): Promise<void>
 }
 
@@ -75,15 +79,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   state.replaceProvider()
 
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()))
+      server.closeAllConnections()
+    })
   return {
     issuer: state.issuer,
     origin,
     port,
     control: new EmulatorControl(origin),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
+    suspend: close,
+    resume: () => new Promise<void>((resolve) => server.listen(port, host, resolve)),
+    close,
   }
 }

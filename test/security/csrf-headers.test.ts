@@ -39,12 +39,13 @@ async function crossSitePost(browser: Client, path: string, how: 'origin' | 'fet
 }
 
 /**
- * Remix aborts a cross-origin POST to a page route before any app code runs, with an empty 500 (its built-in
- * check); resource routes answer the app's own 403. Either way nothing happens; see docs/security.md.
+ * The server refuses a cross-origin write with a short 403 before Remix sees it (Remix's own check for page
+ * actions threw an empty 500); resource routes would answer the app's own 403. Nothing happens either way.
  */
-function expectRefused(response: Response, page: boolean) {
-  if (page && response.status === 500) expect(response.headers.get('Content-Length') ?? '0').toBe('0')
-  else expect(response.status).toBe(403)
+async function expectRefused(response: Response) {
+  expect(response.status).toBe(403)
+  expect(await response.text()).toBe('Forbidden: cross-origin request')
+  expect(response.headers.getSetCookie()).toEqual([])
 }
 
 describe('CSRF', () => {
@@ -68,8 +69,8 @@ describe('CSRF', () => {
         ['/logout', true],
       ] as const) {
         const response = await crossSitePost(browser, path, how)
-        expectRefused(response, page && how === 'origin')
-        expect(watch.found(await response.text())).toEqual([])
+        expect(watch.found(await response.clone().text()), `${path} is a page: ${page}`).toEqual([])
+        await expectRefused(response)
       }
       expect(await dashboardStatus(browser)).toBe(200)
     },
@@ -106,11 +107,60 @@ describe('CSRF', () => {
     for (const route of routes) {
       for (const how of ['origin', 'fetch-metadata'] as const) {
         const response = await crossSitePost(browser, route.path, how, { intent: 'revoke-others' })
-        expect(response.status, `${how} POST ${route.path}`).toBeGreaterThanOrEqual(400)
-        expectRefused(response, route.page && how === 'origin')
+        expect(response.status, `${how} POST ${route.path} (page: ${route.page})`).toBe(403)
+        await expectRefused(response)
       }
     }
     expect(await dashboardStatus(browser)).toBe(200)
+  })
+
+  it('refuses cross-origin writes of every method and spelling of a page path with 403, not 500', async () => {
+    const browser = await loggedIn(stack)
+    const attempts = [
+      ['POST', '/dashboard'],
+      ['POST', '/Dashboard/'],
+      ['POST', '/dashboard.data'],
+      ['PUT', '/dashboard'],
+      ['PATCH', '/login'],
+      ['DELETE', '/dashboard'],
+      ['POST', '/no-such-page'],
+    ] as const
+    for (const [method, path] of attempts) {
+      const response = await fetch(new URL(path, stack.origin), {
+        method,
+        body: 'intent=revoke-others',
+        headers: {
+          Origin: evil,
+          Cookie: browser.header(),
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Forwarded-For': browser.ip,
+        },
+        redirect: 'manual',
+      })
+      expect(response.status, `${method} ${path}`).toBe(403)
+      await expectRefused(response)
+    }
+    expect(stack.output()).not.toMatch(/does not match `origin` header/)
+    expect(await dashboardStatus(browser)).toBe(200)
+  })
+
+  it("still takes Auth0's cross-site form_post on the callback and its server POST on the back-channel", async () => {
+    for (const path of ['/auth/callback', '/AUTH/CALLBACK/', '/auth/backchannel-logout']) {
+      const response = await fetch(new URL(path, stack.origin), {
+        method: 'POST',
+        body: 'state=nope&code=nope',
+        headers: {
+          Origin: stack.emulator.origin,
+          'Sec-Fetch-Site': 'cross-site',
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Forwarded-For': freshIp(),
+        },
+        redirect: 'manual',
+      })
+      // the route's own answer (a redirect or its 400), not the server's refusal
+      expect(response.status, path).not.toBe(403)
+      expect(response.status, path).toBeLessThan(500)
+    }
   })
 })
 

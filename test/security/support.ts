@@ -16,7 +16,7 @@ import { createDb, type Db } from '~/db.server'
 
 /**
  * The security suite attacks the BUILT app (`npm run build` first) over HTTP: one emulator, one database (the
- * engine of DATABASE_URL, so CI runs it on SQLite and on PostgreSQL) and one `remix-serve` per test file.
+ * engine of DATABASE_URL, so CI runs it on SQLite and on PostgreSQL) and one `node server.js` per test file.
  */
 
 export const engine: Engine = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '') ? 'postgresql' : 'sqlite'

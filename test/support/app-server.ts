@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { type AppBrowser, location } from './browser'
 import { freePort } from './ports'
 
 /**
- * Runs the built stack (`npm run build` first) the way production does: `prisma migrate deploy` on a fresh
- * database, then `remix-serve build/index.js`, against a local emulator. Used by the cluster and attack suites.
+ * Runs the built stack (`npm run build` first) the way production does: `node server.js` (which runs
+ * `prisma migrate deploy` first unless told the database is migrated already), against a local emulator. Used by
+ * the cluster and attack suites.
  */
+
+const serverScript = fileURLToPath(new URL('../../server.js', import.meta.url))
 
 export const testClient = {
   clientId: 'stack-test-client',
@@ -22,6 +26,8 @@ export interface RunningApp {
   port: number
   output: () => string
   stop(): Promise<void>
+  /** A crash: SIGKILL, resolved once the process is gone. */
+  crash(): Promise<void>
 }
 
 export interface AppOptions {
@@ -37,12 +43,17 @@ export interface AppOptions {
   loopbackOnly?: boolean
   /** Node flags before the server script (the benchmark's CPU profiling). */
   nodeArgs?: string[]
+  /**
+   * Run `migrate deploy` at start, as production does. Off by default: createTestDatabase has migrated already,
+   * and a second run costs each start 2-3 s.
+   */
+  migrate?: boolean
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const port = options.port ?? (await freePort())
   const origin = `http://${options.loopbackOnly ? '127.0.0.1' : 'localhost'}:${port}`
-  const args = [...(options.nodeArgs ?? []), 'node_modules/@remix-run/serve/dist/cli.js', 'build/index.js']
+  const args = [...(options.nodeArgs ?? []), serverScript]
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: {
@@ -57,6 +68,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       SESSION_SECRET: testSessionSecret,
       DATABASE_URL: options.databaseUrl,
       ALLOW_AUTH0_EMULATOR: 'true',
+      ...(options.migrate ? {} : { SKIP_MIGRATIONS: 'true' }),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +77,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await waitForHealthy(origin, child, () => output)
-  return { origin, port, output: () => output, stop: () => stop(child) }
+  const crash = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+  return { origin, port, output: () => output, stop: () => stop(child), crash }
 }
 
 async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -112,8 +130,14 @@ export function run(command: string, args: string[], env: Record<string, string>
 export async function httpLogin(
   app: { origin: string },
   browser: AppBrowser,
-  options: { email?: string; returnTo?: string } = {},
+  options: {
+    email?: string
+    returnTo?: string
+    /** How the browser reaches the app (the proxy suite's users each connect from their own address). */
+    fetch?: (request: Request, init: { redirect: 'manual' }) => Promise<Response>
+  } = {},
 ): Promise<Response> {
+  const fetch = options.fetch ?? globalThis.fetch
   const form: Record<string, string> = options.returnTo ? { returnTo: options.returnTo } : {}
   const started = browser.store(await fetch(browser.post('/auth/auth0', form), { redirect: 'manual' }))
   if (started.status !== 302) throw new Error(`Login start answered ${started.status}`)

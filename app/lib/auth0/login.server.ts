@@ -1,6 +1,7 @@
 import { redirect } from '@remix-run/node'
 import * as oauth from 'oauth4webapi'
 import type { OAuthClient, TokenSet } from './client.server'
+import { defaultAbsoluteSessionLifetimeSeconds } from './constants'
 import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
 import type { AuthorizeOptions, ClientDetails } from './options'
 import { safeRedirect } from './redirects'
@@ -149,7 +150,7 @@ export class LoginFlow {
     const refreshTokenLifetime = Number(tokens.response.refresh_token_expires_in ?? Infinity)
     const lifetime =
       Math.min(
-        this.options.absoluteSessionLifetimeSeconds ?? 7 * 24 * 3600,
+        this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds,
         this.options.refreshTokenLifetimeSeconds ?? Infinity,
         Number.isFinite(refreshTokenLifetime) && refreshTokenLifetime > 0 ? refreshTokenLifetime : Infinity,
       ) * 1000
@@ -158,6 +159,7 @@ export class LoginFlow {
       sid: typeof claims.sid === 'string' ? claims.sid : undefined,
       claims,
       credentials: credentialsFrom(tokens.response, undefined, now),
+      issuedAt: now,
       authenticatedAt: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now,
       expiresAt: now + lifetime,
     }
