@@ -21,7 +21,7 @@ const untilRefreshDue = 61_000
 describe.each(cells)('the library, $name', (cell) => {
   let h: CellHarness
   beforeAll(async () => {
-    h = await startCell(cell, { ttl: { accessToken: accessTokenTtl } })
+    h = await startCell(cell, { emulator: { ttl: { accessToken: accessTokenTtl } } })
   })
   afterAll(async () => {
     vi.useRealTimers()
@@ -183,4 +183,56 @@ describe.each(cells)('the library, $name', (cell) => {
       expect(await userOf(bystander)).not.toBeNull()
     })
   }
+})
+
+describe('refreshTokenRotationEnabled is checked against the tenant', () => {
+  it.each([
+    { declared: true, tenant: true, warnings: 0 },
+    { declared: false, tenant: false, warnings: 0 },
+    { declared: true, tenant: false, warnings: 1 },
+    { declared: false, tenant: true, warnings: 1 },
+  ])(
+    'says $declared, tenant rotates: $tenant → $warnings warning(s)',
+    async ({ declared, tenant, warnings }) => {
+      const logged: string[] = []
+      const cell = { strategy: SessionStrategy.Browser, rotation: tenant, usePost: false }
+      const h = await startCell(cell, {
+        auth: { refreshTokenRotationEnabled: declared, logger: { warn: (line) => void logged.push(line) } },
+      })
+      try {
+        const browser = new AppBrowser()
+        await login(h, browser)
+        for (let i = 0; i < 2; i++)
+          await visit(h, browser, '/', (r, c) => h.auth.getAccessToken(r, { refresh: true }, c))
+        const mismatches = logged.filter((line) => line.includes('(rotation_mismatch)'))
+        expect(mismatches).toHaveLength(warnings)
+        if (warnings) expect(mismatches[0]).toContain('refreshTokenRotationEnabled')
+      } finally {
+        await h.close()
+      }
+    },
+  )
+})
+
+describe('Browser strategy: a refreshed cookie that is never sent', () => {
+  it('is reported once the request is over (a resource route that forgot applyHeaders)', async () => {
+    const logged: string[] = []
+    const cell = { strategy: SessionStrategy.Browser, rotation: true, usePost: false }
+    const h = await startCell(cell, { auth: { logger: { warn: (line) => void logged.push(line) } } })
+    try {
+      const browser = new AppBrowser()
+      await login(h, browser)
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true })
+      const sent = { request: browser.request('/'), context: {} }
+      await h.auth.getAccessToken(sent.request, { refresh: true }, sent.context)
+      const forgot = { request: browser.request('/'), context: {} }
+      await h.auth.getAccessToken(forgot.request, { refresh: true }, forgot.context)
+      h.auth.applyHeaders(sent.request, sent.context, new Headers())
+      vi.advanceTimersByTime(10_000)
+      expect(logged.filter((line) => line.includes('(cookie_not_sent)'))).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+      await h.close()
+    }
+  })
 })

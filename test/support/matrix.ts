@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { vi } from 'vitest'
 import { createDb, type Db } from '~/db.server'
 import { createPrismaSessionStorage } from '~/sessions.server'
-import { createBrowserSessionStorage, SessionStrategy } from '~/lib/auth0'
+import { createBrowserSessionStorage, SessionStrategy, type Auth0RemixServerOptions } from '~/lib/auth0'
 import type { EmulatorOptions } from '../../dev/auth0-emulator/server'
 import { createTestDatabase, type TestDatabase } from '../sessions/databases'
 import { appOrigin, clientId, clientSecret, sessionSecret, startHarness, type Harness } from './auth-harness'
@@ -48,7 +48,7 @@ export interface CellHarness extends Harness {
  */
 export async function startCell(
   cell: MatrixCell,
-  emulator: Partial<EmulatorOptions> = {},
+  options: { emulator?: Partial<EmulatorOptions>; auth?: Partial<Auth0RemixServerOptions> } = {},
 ): Promise<CellHarness> {
   // The emulator needs the back-channel URL before the authenticator that serves it exists.
   const serving: { harness?: Harness } = {}
@@ -71,7 +71,7 @@ export async function startCell(
     strategy: cell.strategy,
     usePost: cell.usePost,
     audience: defaultApi,
-    auth: { refreshTokenRotationEnabled: cell.rotation },
+    auth: { refreshTokenRotationEnabled: cell.rotation, ...options.auth },
     emulator: {
       apis: [defaultApi, ...otherApis].map((identifier) => ({ identifier, scopes: ['read:data'] })),
       clients: [
@@ -84,7 +84,7 @@ export async function startCell(
           refreshTokens: { rotation: cell.rotation },
         },
       ],
-      ...emulator,
+      ...options.emulator,
     },
   })
   serving.harness = started

@@ -37,6 +37,7 @@ interface Resolved {
 }
 
 const scopeLifetimeMs = 10_000
+const unsentCookieCheckMs = 5_000
 
 /** One request's view of its session, shared by its loaders. */
 interface RequestScope {
@@ -113,6 +114,7 @@ export class Auth0RemixServer {
           warn: (message, error) => this.warn(message, error),
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
+          rotation: options.refreshTokenRotationEnabled,
         })
       : null
     this.backchannel = new BackchannelLogout(this.issuer, clientDetails.clientID, clockToleranceSeconds)
@@ -398,7 +400,17 @@ export class Auth0RemixServer {
    */
   private remember(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
     const inCookie = this.sessions?.config.strategy === SessionStrategy.Browser || !loaded.id
-    if (setCookies && inCookie) scope.pendingCookies.push(...setCookies)
+    if (!setCookies || !inCookie) return
+    scope.pendingCookies.push(...setCookies)
+    // A resource route gets no entry.server hook: if it never calls applyHeaders, the browser keeps a cookie
+    // whose refresh token was used, and with rotation the user is logged out later. Say so.
+    setTimeout(() => {
+      if (scope.pendingCookies.length)
+        this.warn(
+          'A refreshed session cookie was never sent: call applyHeaders in this route',
+          new AuthError('cookie_not_sent', 'Set-Cookie not applied'),
+        )
+    }, unsentCookieCheckMs).unref()
   }
 
   private refreshDue(auth: AuthSession): boolean {

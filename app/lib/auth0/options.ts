@@ -22,7 +22,10 @@ export interface Auth0RemixServerOptions {
   clientDetails: ClientDetails
   /** Absolute URL of the callback route, e.g. `https://app.example.com/auth/callback`. */
   callbackURL: string
-  /** Whether Auth0 rotates refresh tokens (Auth0's default is off). Rotated tokens are never replayed. */
+  /**
+   * Whether Auth0 rotates refresh tokens (off for a new application). The library works either way; it checks
+   * this against Auth0's first refresh answer and warns once (`rotation_mismatch`) when they differ.
+   */
   refreshTokenRotationEnabled?: boolean
   /** Where a failed login lands, with `?error=<code>`. */
   failedLoginRedirect: string

@@ -26,6 +26,8 @@ export interface RefresherOptions {
   warn: (message: string, error: unknown) => void
   leaseTtlMs: number
   leaseWaitMs: number
+  /** `refreshTokenRotationEnabled`: what the tenant is said to do, checked against its first refresh answer. */
+  rotation?: boolean
 }
 
 /** What a token operation does, and how to tell that another request already did it. */
@@ -212,7 +214,9 @@ export class TokenRefresher {
     const { sessions } = this.options
     let updated: AuthSession
     try {
-      updated = await operation.apply(auth, await operation.run(auth))
+      const tokens = await operation.run(auth)
+      this.checkRotation(tokens)
+      updated = await operation.apply(auth, tokens)
     } catch (error) {
       const code = error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed
       // An outage is not the user's fault: keep serving while the current access token still works.
@@ -240,6 +244,26 @@ export class TokenRefresher {
     if (setCookies === null) return { auth: null, reason: AuthErrorCode.sessionExpired }
     await this.options.onRefreshed(updated)
     return { auth: updated, setCookies }
+  }
+
+  private rotationChecked = false
+
+  /**
+   * Either way the library keeps working (no new refresh token: the old one is kept; a new one: the used one is
+   * never sent again), but a wrong `refreshTokenRotationEnabled` means the setup is not what was reviewed.
+   */
+  private checkRotation(tokens: TokenSet): void {
+    const { rotation } = this.options
+    if (rotation === undefined || this.rotationChecked) return
+    this.rotationChecked = true
+    const rotated = Boolean(tokens.response.refresh_token)
+    if (rotated === rotation) return
+    this.options.warn(
+      rotation
+        ? 'refreshTokenRotationEnabled is true but Auth0 sent no new refresh token: turn Rotation on for this application, or set the option to false'
+        : 'refreshTokenRotationEnabled is false but Auth0 rotated the refresh token: set the option to true',
+      new AuthError('rotation_mismatch', 'refreshTokenRotationEnabled does not match the tenant'),
+    )
   }
 
   private async applyRefresh(auth: AuthSession, tokens: TokenSet): Promise<AuthSession> {
