@@ -188,6 +188,30 @@ describe('B9: revokeRefreshTokenOnLogout', () => {
   })
 })
 
+describe('B9 on a tenant where revoking a refresh token deletes the grant', () => {
+  let tenant: Harness
+  beforeAll(async () => {
+    tenant = await startHarness({ emulator: { refreshTokens: { revocationDeletesGrant: true } } })
+  })
+  afterAll(() => tenant.close())
+
+  it('logout ends the other devices by default, and keeps them with revokeRefreshTokenOnLogout: false', async () => {
+    for (const revoke of [true, false]) {
+      const auth = createAuthenticator(tenant.emulator, tenant.storage, {
+        auth: { revokeRefreshTokenOnLogout: revoke },
+      })
+      const laptop = new AppBrowser()
+      const phone = new AppBrowser()
+      await login({ ...tenant, auth }, laptop)
+      await login({ ...tenant, auth }, phone)
+      await responseOf(() => auth.logout(laptop.post('/logout')))
+      const refreshed = auth.getAccessToken(phone.request('/'), { refresh: true })
+      if (revoke) await expect(refreshed).rejects.toMatchObject({ name: 'AccessTokenError' })
+      else await expect(refreshed).resolves.toBeTruthy()
+    }
+  })
+})
+
 describe('B14: opting out of session handling', () => {
   it('getUser / getSessionInfo fail with an error naming the fix instead of redirecting to the login page', async () => {
     const auth = new Auth0RemixServer({

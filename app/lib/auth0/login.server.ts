@@ -11,7 +11,7 @@ import type { VerifyOptions } from './tokens.server'
 import type { LoginTransaction, TransactionStore } from './transaction.server'
 import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
 
-export interface LoginFlowOptions {
+interface LoginFlowOptions {
   client: OAuthClient
   transactions: TransactionStore
   verifyIdToken: (idToken: string, options: VerifyOptions) => Promise<IdTokenClaims>
