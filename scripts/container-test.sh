@@ -125,7 +125,9 @@ AUTH0_CLIENT_ID=$client_id AUTH0_CLIENT_SECRET=$client_secret APP_DOMAIN=$origin
   EMULATOR_QUIET=true npx tsx dev/auth0-emulator/main.ts >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$emulator_port/.well-known/openid-configuration" && break; sleep 0.5; done
+# Without systemd there are no healthcheck timers: no attempt to set them up; `podman healthcheck run` runs it.
 app_env=(
+  --health-interval=disable
   -e PORT=$port -e AUTH0_DOMAIN=http://127.0.0.1:$emulator_port -e ALLOW_AUTH0_EMULATOR=true
   -e AUTH0_CLIENT_ID=$client_id -e AUTH0_CLIENT_SECRET=$client_secret -e APP_DOMAIN=$origin
   -e SESSION_SECRET=container-test-session-secret-0123456789abcdef

@@ -34,7 +34,7 @@ const dashboard = (browser: AppBrowser) =>
   fetch(browser.request('/dashboard'), { redirect: 'manual' }).then((response) => browser.store(response))
 
 async function loginAndLogout(): Promise<void> {
-  const email = 'container@example.com'
+  const email = 'alice@example.com'
   const browser = await logIn(email)
   const page = await dashboard(browser)
   const html = await page.text()
@@ -51,7 +51,7 @@ async function stopWithRequestInFlight(): Promise<void> {
   // Refresh is due at half an access token's lifetime: 2 s tokens make the next page view refresh after 1 s.
   await emulator.setTtl({ accessToken: 2 })
   try {
-    const browser = await logIn('inflight@example.com')
+    const browser = await logIn('bob@example.com')
     await new Promise((resolve) => setTimeout(resolve, 1200))
     await emulator.setFaults({ token: { delayMs: IN_FLIGHT_MS, times: 1 } })
     const inFlight = dashboard(browser)
