@@ -70,7 +70,14 @@ export async function startProxyCluster(
     loopbackOnly: true,
     env: { TRUST_PROXY: proxyAddress, ...options.env },
   })
-  const apps = await Promise.all(appPorts.map((port) => startApp(appOptions(port))))
+  const started = await Promise.allSettled(appPorts.map((port) => startApp(appOptions(port))))
+  const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  if (apps.length < appPorts.length) {
+    // Leave nothing running behind a failed start (nginx runs in the foreground, not as a daemon).
+    await Promise.all(apps.map((app) => app.stop()))
+    await Promise.all([nginx.stop(), emulator.close(), database.drop()])
+    throw started.find((result) => result.status === 'rejected')!.reason
+  }
   const clients: ReturnType<typeof clientFetch>[] = []
   return {
     origin,
