@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { vi } from 'vitest'
-import { createDb, type Db } from '~/db.server'
+import { createDb } from '~/db.server'
 import { createPrismaSessionStorage } from '~/sessions.server'
 import { createBrowserSessionStorage, SessionStrategy, type Auth0RemixServerOptions } from '~/lib/auth0'
 import type { EmulatorOptions } from '../../dev/auth0-emulator/server'
-import { createTestDatabase, type TestDatabase } from '../sessions/databases'
+import { createTestDatabase } from '../sessions/databases'
 import { appOrigin, clientId, clientSecret, sessionSecret, startHarness, type Harness } from './auth-harness'
 import type { AppBrowser } from './browser'
 
@@ -43,8 +43,7 @@ export interface CellHarness extends Harness {
 
 /**
  * A harness for one cell: an emulator whose application has the cell's rotation setting, the cell's session store
- * (Server: the stack's Prisma store on a fresh SQLite file; Browser: the encrypted cookie store) and an
- * authenticator that says what the tenant does (`refreshTokenRotationEnabled`).
+ * and an authenticator that says what the tenant does (`refreshTokenRotationEnabled`).
  */
 export async function startCell(
   cell: MatrixCell,
@@ -57,21 +56,23 @@ export async function startCell(
       ? serving.harness.auth.handleBackchannelLogout(request)
       : new Response(null, { status: 503 }),
   )
-  let database: TestDatabase | undefined
-  let db: Db | undefined
-  if (cell.strategy === SessionStrategy.Server) {
-    database = await createTestDatabase('sqlite')
-    db = createDb(database.url)
-  }
-  const storage = db
-    ? createPrismaSessionStorage({ db, secrets: [sessionSecret], secure: false })
-    : createBrowserSessionStorage({ secrets: [sessionSecret], secure: false })
+  // Server: the stack's Prisma store on a fresh SQLite file. Browser: the encrypted cookie store, with the same
+  // database as its shared deny-list (a logged-out cookie is refused on every instance).
+  const database = await createTestDatabase('sqlite')
+  const db = createDb(database.url)
+  const rows = createPrismaSessionStorage({ db, secrets: [sessionSecret], secure: false })
+  const browser = cell.strategy === SessionStrategy.Browser
+  const storage = browser ? createBrowserSessionStorage({ secrets: [sessionSecret], secure: false }) : rows
   const started = await startHarness({
     storage,
     strategy: cell.strategy,
     usePost: cell.usePost,
     audience: defaultApi,
-    auth: { refreshTokenRotationEnabled: cell.rotation, ...options.auth },
+    auth: {
+      refreshTokenRotationEnabled: cell.rotation,
+      session: { store: storage, key: 'user', strategy: cell.strategy, denyList: browser ? rows : undefined },
+      ...options.auth,
+    },
     emulator: {
       apis: [defaultApi, ...otherApis].map((identifier) => ({ identifier, scopes: ['read:data'] })),
       clients: [
@@ -95,8 +96,8 @@ export async function startCell(
     async close() {
       await started.close()
       await backchannel.close()
-      await db?.$disconnect()
-      await database?.drop()
+      await db.$disconnect()
+      await database.drop()
     },
   }
 }
