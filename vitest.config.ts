@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   resolve: {
@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['app/**/*.test.ts', 'dev/**/*.test.ts', 'test/**/*.test.ts'],
+    // The proxy suite needs its CA made before the workers start: vitest.proxy.config.ts (npm run test:proxy).
+    exclude: [...configDefaults.exclude, 'test/proxy/**'],
     globalSetup: ['test/global-setup.ts'],
     // Integration tests start real servers and databases; a cold start on 2 cores takes seconds.
     testTimeout: 30_000,

@@ -27,7 +27,11 @@ export interface DbDriver {
  * prisma/postgresql are kept identical), so the app is typed against the SQLite one and the PostgreSQL one is used
  * through that type.
  */
-export type Db = SqliteClient & { $driver: DbDriver }
+export type Db = SqliteClient & { $driver: DbDriver; $native: NativeConnection }
+
+/** The driver's own connection, for libraries that bring their SQL (the rate limiter's store). */
+export type NativeConnection =
+  { engine: 'postgresql'; pool: pg.Pool } | { engine: 'sqlite'; connection: () => Database.Database }
 
 const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
 
@@ -65,15 +69,18 @@ function createSqliteDb(file: string): Db {
   // The driver's own connection (WAL: its reads never wait for a writer); opened on first use, so a missing file
   // fails that request (503) rather than the import.
   let connection: Database.Database | undefined
+  const open = () => {
+    if (!connection) {
+      connection = new Database(file, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS })
+      connection.exec(SQLITE_PRAGMAS)
+    }
+    return connection
+  }
   const statements = new Map<string, Database.Statement>()
   const driver: DbDriver = {
     async query<Row>(sql: string, values: unknown[]) {
-      if (!connection) {
-        connection = new Database(file, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS })
-        connection.exec(SQLITE_PRAGMAS)
-      }
       let statement = statements.get(sql)
-      if (!statement) statements.set(sql, (statement = connection.prepare(sql.replace(/\$\d+/g, '?'))))
+      if (!statement) statements.set(sql, (statement = open().prepare(sql.replace(/\$\d+/g, '?'))))
       if (!statement.reader) {
         statement.run(...values)
         return []
@@ -83,7 +90,7 @@ function createSqliteDb(file: string): Db {
     // Prisma's better-sqlite3 adapter stores ISO 8601 text with an explicit offset; equal formats compare in order.
     timestamp: (date) => date.toISOString().replace('Z', '+00:00'),
   }
-  return withDriver(client, driver, () => {
+  return withDriver(client, driver, { engine: 'sqlite', connection: open }, () => {
     connection?.close()
     connection = undefined
     statements.clear()
@@ -115,13 +122,21 @@ function createPostgresqlDb(url: string): Db {
     // UTC wall time for a `timestamp(3)` column, as Prisma writes it.
     timestamp: (date) => date.toISOString().replace('T', ' ').replace('Z', ''),
   }
-  return withDriver(client, driver, () => (pool.ending ? undefined : pool.end()))
+  return withDriver(client, driver, { engine: 'postgresql', pool }, () =>
+    pool.ending ? undefined : pool.end(),
+  )
 }
 
-function withDriver(client: SqliteClient, driver: DbDriver, close: () => unknown): Db {
+function withDriver(
+  client: SqliteClient,
+  driver: DbDriver,
+  native: NativeConnection,
+  close: () => unknown,
+): Db {
   const disconnect = client.$disconnect.bind(client)
   return Object.assign(client, {
     $driver: driver,
+    $native: native,
     async $disconnect() {
       await disconnect()
       await close()

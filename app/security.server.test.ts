@@ -97,6 +97,8 @@ describe('applyPersonalCacheControl', () => {
     expect(apply('__session=abc')).toBe('private, no-store')
     expect(apply('theme=dark; __session.1=abc', 'public, max-age=60')).toBe('private, no-store')
     expect(apply('__session=abc', 'no-store')).toBe('no-store')
+    expect(apply('__Host-session=abc')).toBe('private, no-store')
+    expect(apply('__Host-session.2=abc; theme=dark')).toBe('private, no-store')
     expect(apply('theme=dark')).toBeNull()
     expect(apply(null, 'public, max-age=60')).toBe('public, max-age=60')
   })

@@ -98,7 +98,7 @@ export function isRefusedCrossOriginWrite(
   return isCrossOrigin(headers, appOrigin)
 }
 
-const sessionCookie = /(?:^|;\s*)__session(?:\.\d+)?=/
+const sessionCookie = /(?:^|;\s*)(?:__session|__Host-session)(?:\.\d+)?=/
 
 /**
  * A response to a request that carried a session cookie may hold personal data: no shared cache, no

@@ -8,7 +8,7 @@ import { assertSameOrigin } from '~/security.server'
 export const loader = () => redirect('/login')
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  enforceRateLimit(context, 'auth')
+  await enforceRateLimit(context, 'auth')
   // Login CSRF: another site must not be able to start (and steer) a login in the user's browser.
   assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
   const form = await request.formData().catch(() => null)

@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from '@re
 import { authenticator } from '~/auth.server'
 import { enforceRateLimit } from '~/rate-limit.server'
 
-function finishLogin(request: Request, context: AppLoadContext) {
-  enforceRateLimit(context, 'auth')
+async function finishLogin(request: Request, context: AppLoadContext) {
+  await enforceRateLimit(context, 'auth')
   return authenticator.handleCallback(request, {
     onSuccessRedirect: '/dashboard',
     onFailureRedirect: '/login',

@@ -14,8 +14,8 @@ function passOn(query: URLSearchParams, name: string, pattern: RegExp): string |
   return value !== null && pattern.test(value) ? value : undefined
 }
 
-export function loader({ request, context }: LoaderFunctionArgs) {
-  enforceRateLimit(context, 'login')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await enforceRateLimit(context, 'login')
   const query = new URL(request.url).searchParams
   const error = query.get('error')
   // Step-up (`requireAuth` sends maxAge/acr) and Auth0 invitation links (organization/invitation).

@@ -6,8 +6,10 @@ import {
   DEFAULT_CLIENT,
   DEFAULT_ORGANIZATIONS,
   DEFAULT_PORT,
+  DEFAULT_REFRESH_TOKENS,
   DEFAULT_TTL,
   DEFAULT_USERS,
+  mergeRefreshTokens,
   type EmulatorOptions,
 } from './config'
 import { EmulatorControl } from './control'
@@ -23,6 +25,7 @@ export type {
   EmulatorOrganization,
   EmulatorTtl,
   EmulatorUser,
+  RefreshTokenSettings,
 } from './config'
 
 export interface RunningEmulator {
@@ -32,6 +35,10 @@ export interface RunningEmulator {
   origin: string
   port: number
   control: EmulatorControl
+  /** An outage: stops listening and drops every connection, keeping all state (sessions, refresh tokens). */
+  suspend(): Promise<void>
+  /** Ends the outage: listens on the same port again. */
+  resume(): Promise<void>
   close(): Promise<void>
 }
 
@@ -62,7 +69,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     apis: options.apis ?? DEFAULT_APIS,
     organizations: options.organizations ?? DEFAULT_ORGANIZATIONS,
     ttl: { ...DEFAULT_TTL, ...options.ttl },
-    store: new MemoryStore(options.refreshTokenReuseIntervalSeconds ?? 0),
+    store: new MemoryStore(),
+    refreshTokens: mergeRefreshTokens(DEFAULT_REFRESH_TOKENS, options.refreshTokens),
     keys: await KeyRing.create(),
     quiet: options.quiet ?? false,
   })
@@ -71,15 +79,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   state.replaceProvider()
 
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()))
+      server.closeAllConnections()
+    })
   return {
     issuer: state.issuer,
     origin,
     port,
     control: new EmulatorControl(origin),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
+    suspend: close,
+    resume: () => new Promise<void>((resolve) => server.listen(port, host, resolve)),
+    close,
   }
 }

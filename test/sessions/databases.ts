@@ -29,8 +29,8 @@ async function migrate(url: string) {
   })
 }
 
-async function asAdmin(sql: string) {
-  const client = new pg.Client({ connectionString: postgresAdminUrl() })
+async function asAdmin(sql: string, adminUrl: string) {
+  const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {
     await client.query(sql)
@@ -39,8 +39,14 @@ async function asAdmin(sql: string) {
   }
 }
 
-/** A fresh, migrated database of its own: a temp SQLite file or a new PostgreSQL database. */
-export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own: a temp SQLite file or a new PostgreSQL database (on the suites' server,
+ * or on the one `adminUrl` names).
+ */
+export async function createTestDatabase(
+  engine: Engine,
+  adminUrl = postgresAdminUrl(),
+): Promise<TestDatabase> {
   if (engine === 'sqlite') {
     const dir = await mkdtemp(path.join(tmpdir(), 'sessions-test-'))
     const url = `file:${path.join(dir, 'app.db')}`
@@ -48,10 +54,10 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     return { url, drop: () => rm(dir, { recursive: true, force: true }) }
   }
   const name = `sessions_test_${randomBytes(6).toString('hex')}`
-  await asAdmin(`CREATE DATABASE "${name}"`)
-  const url = new URL(postgresAdminUrl())
+  await asAdmin(`CREATE DATABASE "${name}"`, adminUrl)
+  const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  const drop = () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  const drop = () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, adminUrl)
   await migrate(url.href).catch(async (error: unknown) => {
     await drop()
     throw error

