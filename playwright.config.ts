@@ -1,8 +1,9 @@
 import { defineConfig, devices } from '@playwright/test'
 import { e2eApps, e2eEmulator, e2eSessionSecret } from './e2e/stack'
+import { chromiumExecutablePath } from './test/support/chromium'
 
-// Playwright cannot download its own browser here: point it at a system Chromium (e.g. /usr/bin/chromium).
-const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH || undefined
+// Playwright's own Chromium when installed, else a system one (test/support/chromium.ts).
+const executablePath = chromiumExecutablePath()
 // The machine has no internet: keep Chromium from calling home (and waiting on it).
 const offlineArgs = [
   '--disable-background-networking',
@@ -31,7 +32,7 @@ const appEnv = {
   TRUST_PROXY: 'true',
 }
 
-function appServer(app: (typeof e2eApps)[keyof typeof e2eApps]) {
+function appServer(app: (typeof e2eApps)[keyof typeof e2eApps], strategy: 'server' | 'browser' = 'server') {
   const sqliteFile = `data/e2e-${app.port}.db`
   return {
     // A fresh SQLite file per run keeps session lists free of earlier runs' logins.
@@ -46,6 +47,7 @@ function appServer(app: (typeof e2eApps)[keyof typeof e2eApps]) {
       PORT: String(app.port),
       APP_DOMAIN: app.origin,
       AUTH0_RESPONSE_MODE: app.responseMode,
+      SESSION_STRATEGY: strategy,
       DATABASE_URL: sharedDatabaseUrl ?? `file:./${sqliteFile}`,
     },
   }
@@ -94,13 +96,16 @@ export const config = defineConfig({
         EMULATOR_PORT: String(e2eEmulator.port),
         EMULATOR_HOST: '127.0.0.1',
         EMULATOR_QUIET: 'true',
+        // The apps declare refreshTokenRotationEnabled: true, as the README asks of a real tenant.
+        EMULATOR_REFRESH_TOKEN_ROTATION: 'true',
         AUTH0_CLIENT_ID: e2eEmulator.clientId,
         AUTH0_CLIENT_SECRET: e2eEmulator.clientSecret,
-        APP_DOMAIN: `${e2eApps.formPost.origin},${e2eApps.query.origin}`,
+        APP_DOMAIN: [e2eApps.formPost, e2eApps.query, e2eApps.browser].map((app) => app.origin).join(','),
       },
     },
     appServer(e2eApps.formPost),
     appServer(e2eApps.query),
+    appServer(e2eApps.browser, 'browser'),
     {
       // No migration and a database nobody listens on: every session read fails, as when the database is down.
       command: 'node server.js',

@@ -14,8 +14,8 @@ import proxyAddr from 'proxy-addr'
 import { withMigrationLock } from './scripts/migration-lock.mjs'
 
 const root = path.dirname(fileURLToPath(import.meta.url))
+process.env.NODE_ENV ??= 'production'
 const mode = process.env.NODE_ENV === 'development' ? 'development' : 'production'
-process.env.NODE_ENV = mode
 const buildPath = path.resolve('build/index.js')
 
 /** A body this small that a route answered without reading is read and dropped: the connection stays usable. */

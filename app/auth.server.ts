@@ -6,7 +6,8 @@ const serverStrategy = env.SESSION_STRATEGY === 'server'
 
 /**
  * The stack's one authenticator. Server strategy (default): the cookie holds a session id, the Prisma store holds
- * the rest. `SESSION_STRATEGY=browser`: no database for sessions, an encrypted (chunked) cookie.
+ * the rest. `SESSION_STRATEGY=browser`: the session in an encrypted (chunked) cookie; the database only lists
+ * the sessions that were logged out.
  */
 export const authenticator = new Auth0RemixServer({
   clientDetails: {
@@ -31,12 +32,14 @@ export const authenticator = new Auth0RemixServer({
         }),
     key: 'user',
     strategy: serverStrategy ? SessionStrategy.Server : SessionStrategy.Browser,
+    // Browser strategy: logged-out cookies are refused through the database's deny-list, on every instance.
+    denyList: serverStrategy ? undefined : getSessionStorage(),
   },
   secrets: env.SESSION_SECRETS,
 })
 
-// Expired rows are also deleted when read; the sweep keeps abandoned ones from piling up. One timer per process,
-// even when `remix dev` re-evaluates this module.
+// Expired rows are also deleted when read; the sweep keeps abandoned ones (and old deny-list entries) from piling
+// up. One timer per process, even when `remix dev` re-evaluates this module.
 const cleanup = globalThis as typeof globalThis & { __sessionCleanup?: () => void }
-if (serverStrategy && env.NODE_ENV !== 'test')
+if (env.NODE_ENV !== 'test')
   cleanup.__sessionCleanup ??= startSessionCleanup(getSessionStorage(), 15 * 60_000)

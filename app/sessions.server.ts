@@ -4,7 +4,12 @@ import type { Session, SessionData, SessionStorage } from '@remix-run/node'
 import { db as appDb, databaseUnavailable, describeDbError } from '~/db.server'
 import type { Db } from '~/db.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from '~/lib/auth0/store'
-import type { LogoutTokenReplayStore, RefreshLeaseStore, SessionRevocationStore } from '~/lib/auth0/store'
+import type {
+  LogoutTokenReplayStore,
+  RefreshLeaseStore,
+  SessionDenyList,
+  SessionRevocationStore,
+} from '~/lib/auth0/store'
 
 export interface PrismaSessionStorageOptions {
   db: Db
@@ -31,13 +36,14 @@ export interface SessionSummary {
 export type PrismaSessionStorage = SessionStorage &
   RefreshLeaseStore &
   SessionRevocationStore &
-  LogoutTokenReplayStore & {
+  LogoutTokenReplayStore &
+  SessionDenyList & {
     /** The user's unexpired sessions, newest first. */
     listSessions(sub: string): Promise<SessionSummary[]>
     revokeSession(id: string): Promise<boolean>
     /** "Log out other devices": deletes the user's sessions except `keepId`; returns how many. */
     revokeOtherSessions(sub: string, keepId: string): Promise<number>
-    /** Deletes expired sessions (returns how many) and expired used-logout-token records. */
+    /** Deletes expired sessions (returns how many), used-logout-token records and deny-list entries. */
     deleteExpired(): Promise<number>
   }
 
@@ -81,6 +87,10 @@ interface SummaryRow {
   updated_at: RawDate
   expires_at: RawDate
   idle_expires_at: RawDate
+}
+
+interface DenialRow {
+  issued_before: RawDate | null
 }
 
 /** Activity pushes the idle deadline forward, but at most one write per this interval keeps reads cheap. */
@@ -287,12 +297,47 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
       })
     },
 
+    async denySessions({ sid, sub, issuedBefore, expiresAt }) {
+      const key = sid !== undefined ? `sid:${sid}` : sub !== undefined ? `sub:${sub}` : undefined
+      if (!key) return
+      const stamp = (date: Date | undefined) => (date ? db.$driver.timestamp(date) : null)
+      // A second entry for the same key widens the first: the later cut-off and the later expiry win (timestamps
+      // of one format compare in order on both engines).
+      await available(() =>
+        db.$driver.query(
+          `INSERT INTO "session_denials" ("key", "issued_before", "expires_at") VALUES ($1, $2, $3)
+           ON CONFLICT ("key") DO UPDATE SET
+             "issued_before" = CASE WHEN "session_denials"."issued_before" IS NULL
+               OR excluded."issued_before" IS NULL THEN NULL
+               WHEN excluded."issued_before" > "session_denials"."issued_before" THEN excluded."issued_before"
+               ELSE "session_denials"."issued_before" END,
+             "expires_at" = CASE WHEN excluded."expires_at" > "session_denials"."expires_at"
+               THEN excluded."expires_at" ELSE "session_denials"."expires_at" END`,
+          [key, stamp(issuedBefore), stamp(expiresAt)],
+        ),
+      )
+    },
+
+    async isSessionDenied({ sid, sub, issuedAt }) {
+      // Every request of the Browser strategy asks: a prepared primary-key lookup on the driver, like read().
+      const rows = await available(() =>
+        db.$driver.query<DenialRow>('SELECT "issued_before" FROM "session_denials" WHERE "key" IN ($1, $2)', [
+          sid !== undefined ? `sid:${sid}` : 'sid:',
+          `sub:${sub}`,
+        ]),
+      )
+      return rows.some(
+        (row) => row.issued_before === null || issuedAt.getTime() < new Date(row.issued_before).getTime(),
+      )
+    },
+
     async deleteExpired() {
       const at = new Date(now())
       const { count } = await db.session.deleteMany({
         where: { OR: [{ expiresAt: { lte: at } }, { idleExpiresAt: { lte: at } }] },
       })
       await db.usedLogoutToken.deleteMany({ where: { expiresAt: { lte: at } } })
+      await db.sessionDenial.deleteMany({ where: { expiresAt: { lte: at } } })
       return count
     },
   }

@@ -8,8 +8,14 @@ async function expectLoggedOutLanding(page: Page, origin: string) {
   await expect(page.getByText('Signed in as')).toHaveCount(0)
 }
 
-for (const app of [e2eApps.formPost, e2eApps.query]) {
-  test.describe(`response_mode=${app.responseMode}`, () => {
+const headline = [
+  { ...e2eApps.formPost, strategy: 'server' },
+  { ...e2eApps.query, strategy: 'server' },
+  { ...e2eApps.browser, strategy: 'browser' },
+]
+
+for (const app of headline) {
+  test.describe(`${app.strategy} strategy, response_mode=${app.responseMode}`, () => {
     test('log in as Alice from the landing page, see the dashboard, log out', async ({ page, context }) => {
       await page.goto(`${app.origin}/`)
       await expectLoggedOutLanding(page, app.origin)

@@ -11,6 +11,8 @@ export const e2eApps = {
   formPost: { port: 3100, origin: 'http://localhost:3100', responseMode: 'form_post' },
   /** The code comes back in the query string. */
   query: { port: 3101, origin: 'http://localhost:3101', responseMode: 'query' },
+  /** SESSION_STRATEGY=browser: the session lives in an encrypted cookie (the headline flow runs here too). */
+  browser: { port: 3103, origin: 'http://localhost:3103', responseMode: 'form_post' },
   /** Its database never answers: every page that reads a session fails with a 503. */
   databaseDown: { port: 3102, origin: 'http://localhost:3102', responseMode: 'query' },
 } as const

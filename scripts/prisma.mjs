@@ -3,7 +3,7 @@
 // `generate` builds both clients (SQLite and PostgreSQL) whatever DATABASE_URL says, since the app picks one at
 // runtime. See docs/decisions/002-prisma-6-driver-adapters.md.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,7 +37,7 @@ function main(args) {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
   if (databaseEngine(databaseUrl) === 'sqlite') {
     const file = sqliteFilePath(databaseUrl)
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
+    if (file !== ':memory:' && !prepareSqliteDirectory(file)) return 1
     // `migrate dev` on a brand-new SQLite file fails with P1014 (no _prisma_migrations table); deploy creates it.
     if (args[0] === 'migrate' && args[1] === 'dev' && !existsSync(file)) {
       const status = runPrisma(['migrate', 'deploy'], databaseUrl)
@@ -45,6 +45,29 @@ function main(args) {
     }
   }
   return runPrisma(args, databaseUrl)
+}
+
+/**
+ * SQLite needs to write its file and, beside it, the WAL and journal files. A directory the process cannot write
+ * (a volume or bind mount owned by root, the app running as uid 1000) would otherwise fail deep in the engine with
+ * "External error id#0".
+ */
+function prepareSqliteDirectory(file) {
+  const directory = path.dirname(file)
+  try {
+    mkdirSync(directory, { recursive: true })
+    accessSync(directory, constants.W_OK)
+    if (existsSync(file)) accessSync(file, constants.R_OK | constants.W_OK)
+    return true
+  } catch (error) {
+    const uid = process.getuid?.() ?? 'this user'
+    console.error(
+      `The SQLite database ${file} is not writable by uid ${uid} (${error.code ?? error.message}). ` +
+        `Give that uid the folder ${directory} (e.g. \`chown -R ${uid} <host folder>\` for a bind mount), ` +
+        'use a new named volume, or set DATABASE_URL to a writable place.',
+    )
+    return false
+  }
 }
 
 process.exit(main(process.argv.slice(2)))

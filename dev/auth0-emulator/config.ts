@@ -5,6 +5,42 @@ export interface EmulatorClient {
   /** Auth0's "Allowed Logout URLs": returnTo of /v2/logout and post_logout_redirect_uri of /oidc/logout. */
   logoutUrls: string[]
   backchannelLogoutUri?: string
+  /** Per-application refresh token settings; unset ones take the emulator-wide value (see RefreshTokenSettings). */
+  refreshTokens?: Partial<RefreshTokenSettings>
+}
+
+/**
+ * Auth0's refresh token settings. Defaults are those of a new application on a new tenant: no rotation, a 0 s
+ * reuse interval, and "Refresh Token Revocation Deletes Grant" off (README: "Refresh token settings").
+ */
+export interface RefreshTokenSettings {
+  /** Application setting "Rotation": a refresh issues a new refresh token and the used one stops working. */
+  rotation: boolean
+  /** Application setting "Reuse Interval": a rotated refresh token still works for this many seconds. */
+  reuseIntervalSeconds: number
+  /**
+   * Tenant setting "Refresh Token Revocation Deletes Grant": revoking one refresh token revokes every refresh
+   * token of that user and application (other devices too); off, only that login's tokens end.
+   */
+  revocationDeletesGrant: boolean
+}
+
+export const DEFAULT_REFRESH_TOKENS: RefreshTokenSettings = {
+  rotation: false,
+  reuseIntervalSeconds: 0,
+  revocationDeletesGrant: false,
+}
+
+/** Later layers win; an undefined value leaves the earlier one (so unset variables keep the defaults). */
+export function mergeRefreshTokens(
+  base: RefreshTokenSettings,
+  ...layers: Array<Partial<RefreshTokenSettings> | undefined>
+): RefreshTokenSettings {
+  const merged = { ...base }
+  for (const layer of layers)
+    for (const [key, value] of Object.entries(layer ?? {}))
+      if (value !== undefined) Object.assign(merged, { [key]: value })
+  return merged
 }
 
 export interface EmulatorUser {
@@ -51,8 +87,8 @@ export interface EmulatorOptions {
   apis?: EmulatorApi[]
   organizations?: EmulatorOrganization[]
   ttl?: Partial<EmulatorTtl>
-  /** Auth0's refresh token "Reuse Interval": a rotated refresh token still works for this many seconds. */
-  refreshTokenReuseIntervalSeconds?: number
+  /** Refresh token settings of every client that does not set its own. */
+  refreshTokens?: Partial<RefreshTokenSettings>
   /** No request or error logging. */
   quiet?: boolean
 }

@@ -32,6 +32,13 @@ function seconds(name: string): number | undefined {
   return value
 }
 
+function flag(name: string): boolean | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false, got "${raw}"`)
+  return raw === 'true'
+}
+
 const ttl: Partial<EmulatorTtl> = {}
 for (const [key, name] of Object.entries(TTL_VARIABLES) as [keyof EmulatorTtl, string][]) {
   const value = seconds(name)
@@ -51,7 +58,11 @@ const emulator = await startEmulator({
     },
   ],
   ttl,
-  refreshTokenReuseIntervalSeconds: seconds('EMULATOR_REFRESH_TOKEN_REUSE_INTERVAL'),
+  refreshTokens: {
+    rotation: flag('EMULATOR_REFRESH_TOKEN_ROTATION'),
+    reuseIntervalSeconds: seconds('EMULATOR_REFRESH_TOKEN_REUSE_INTERVAL'),
+    revocationDeletesGrant: flag('EMULATOR_REVOCATION_DELETES_GRANT'),
+  },
   quiet: env.EMULATOR_QUIET === 'true',
 })
 

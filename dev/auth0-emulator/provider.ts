@@ -62,7 +62,8 @@ function configuration(state: EmulatorState): Configuration {
     responseTypes: ['code'],
     // Auth0 makes PKCE optional for confidential clients; oidc-provider only offers S256 when it is used.
     pkce: { required: () => false },
-    rotateRefreshToken: true,
+    // Auth0's per-application "Rotation" setting (off for a new application).
+    rotateRefreshToken: (ctx) => state.refreshTokensOf(ctx.oidc.client?.clientId).rotation,
     findAccount: findAccount(state),
     loadExistingGrant: (ctx) => grantForThisRequest(state, ctx),
     extraParams: {

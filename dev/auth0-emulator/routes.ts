@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context, Middleware, Next } from 'koa'
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type Provider from 'oidc-provider'
+import type { KoaContextWithOIDC } from 'oidc-provider'
 
 import { handleControl } from './control-routes'
 import { FAULT_PATHS, type FaultEndpoint } from './faults'
@@ -26,12 +27,17 @@ export function emulatorRoutes(state: EmulatorState, provider: Provider): Middle
 
     const isToken = ctx.path === FAULT_PATHS.token && ctx.method === 'POST'
     if (isToken) await prepareTokenRequest(ctx, state)
+    const revoked =
+      ctx.path === FAULT_PATHS.revoke && ctx.method === 'POST'
+        ? await revocationTarget(ctx, state)
+        : undefined
     if (await injectEndpointFault(ctx, state)) return
     if (ctx.path === FAULT_PATHS.userinfo) await useUserinfoTwin(ctx, state)
 
     await next()
 
     if (isToken && ctx.status === 200) await finishTokenResponse(ctx, state)
+    if (revoked && ctx.status === 200) revokeEveryRefreshTokenOf(state, revoked)
   }
 }
 
@@ -93,10 +99,40 @@ async function useUserinfoTwin(ctx: Context, state: EmulatorState): Promise<void
   }
 }
 
-/** Auth0 answers with every granted scope; then any token faults apply. */
+/** The user and application of the refresh token a revocation request names, read before it is deleted. */
+async function revocationTarget(
+  ctx: Context,
+  state: EmulatorState,
+): Promise<{ accountId: unknown; clientId: unknown } | undefined> {
+  const params = new URLSearchParams(await readBody(ctx.req))
+  Object.assign(ctx.req, { body: Object.fromEntries(params) })
+  const payload = state.store.get('RefreshToken', params.get('token') ?? '')
+  return payload ? { accountId: payload.accountId, clientId: payload.clientId } : undefined
+}
+
+/**
+ * oidc-provider revokes the token's own grant (one login here). With "Refresh Token Revocation Deletes Grant",
+ * Auth0 ends every refresh token of that user and application: the user's other devices too.
+ */
+function revokeEveryRefreshTokenOf(state: EmulatorState, target: { accountId: unknown; clientId: unknown }) {
+  const clientId = typeof target.clientId === 'string' ? target.clientId : undefined
+  if (!state.refreshTokensOf(clientId).revocationDeletesGrant) return
+  state.store.deleteWhere(
+    (payload, model) =>
+      model === 'RefreshToken' && payload.accountId === target.accountId && payload.clientId === clientId,
+  )
+}
+
+/**
+ * Auth0 answers with every granted scope and, without rotation, sends no refresh token on a refresh; then any
+ * token faults apply.
+ */
 async function finishTokenResponse(ctx: Context, state: EmulatorState): Promise<void> {
   const body = ctx.body as Record<string, unknown> | undefined
   if (!body || typeof body !== 'object') return
+  const { oidc } = ctx as unknown as KoaContextWithOIDC
+  if (oidc?.params?.grant_type === 'refresh_token' && !state.refreshTokensOf(oidc.client?.clientId).rotation)
+    delete body.refresh_token
   if (typeof body.access_token === 'string' && body.access_token.split('.').length === 3) {
     const { scope } = decodeJwt(body.access_token)
     if (typeof scope === 'string') body.scope = scope

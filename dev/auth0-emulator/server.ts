@@ -6,8 +6,10 @@ import {
   DEFAULT_CLIENT,
   DEFAULT_ORGANIZATIONS,
   DEFAULT_PORT,
+  DEFAULT_REFRESH_TOKENS,
   DEFAULT_TTL,
   DEFAULT_USERS,
+  mergeRefreshTokens,
   type EmulatorOptions,
 } from './config'
 import { EmulatorControl } from './control'
@@ -23,6 +25,7 @@ export type {
   EmulatorOrganization,
   EmulatorTtl,
   EmulatorUser,
+  RefreshTokenSettings,
 } from './config'
 
 export interface RunningEmulator {
@@ -66,7 +69,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     apis: options.apis ?? DEFAULT_APIS,
     organizations: options.organizations ?? DEFAULT_ORGANIZATIONS,
     ttl: { ...DEFAULT_TTL, ...options.ttl },
-    store: new MemoryStore(options.refreshTokenReuseIntervalSeconds ?? 0),
+    store: new MemoryStore(),
+    refreshTokens: mergeRefreshTokens(DEFAULT_REFRESH_TOKENS, options.refreshTokens),
     keys: await KeyRing.create(),
     quiet: options.quiet ?? false,
   })

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 
 import {
+  mergeRefreshTokens,
   subjectOf,
   type EmulatorApi,
   type EmulatorClient,
   type EmulatorOrganization,
   type EmulatorTtl,
   type EmulatorUser,
+  type RefreshTokenSettings,
 } from './config'
 import { FaultState } from './faults'
 import type { KeyRing } from './keys'
@@ -56,6 +58,8 @@ export interface EmulatorStateInit {
   organizations: EmulatorOrganization[]
   ttl: EmulatorTtl
   store: MemoryStore
+  /** Emulator-wide refresh token settings; a client's own `refreshTokens` override them. */
+  refreshTokens: RefreshTokenSettings
   keys: KeyRing
   quiet: boolean
 }
@@ -70,6 +74,7 @@ export class EmulatorState {
   readonly organizations: EmulatorOrganization[]
   ttl: EmulatorTtl
   readonly store: MemoryStore
+  readonly refreshTokens: RefreshTokenSettings
   readonly keys: KeyRing
   readonly quiet: boolean
   readonly faults = new FaultState()
@@ -94,6 +99,9 @@ export class EmulatorState {
     this.organizations = init.organizations
     this.ttl = init.ttl
     this.store = init.store
+    this.refreshTokens = init.refreshTokens
+    this.store.reuseIntervalFor = (clientId) =>
+      this.refreshTokensOf(typeof clientId === 'string' ? clientId : undefined).reuseIntervalSeconds
     this.keys = init.keys
     this.quiet = init.quiet
     this.tamperer = new TokenTamperer(init.keys)
@@ -116,6 +124,11 @@ export class EmulatorState {
 
   findClient(clientId: string): EmulatorClient | undefined {
     return this.clients.find((client) => client.clientId === clientId)
+  }
+
+  refreshTokensOf(clientId: string | undefined): RefreshTokenSettings {
+    const client = clientId === undefined ? undefined : this.findClient(clientId)
+    return mergeRefreshTokens(this.refreshTokens, client?.refreshTokens)
   }
 
   findApi(identifier: string): EmulatorApi | undefined {

@@ -13,12 +13,8 @@ const now = () => Math.floor(Date.now() / 1000)
  */
 export class MemoryStore {
   readonly #entries = new Map<string, Entry>()
-  /** A rotated refresh token keeps working for this many seconds (Auth0's "Reuse Interval"). */
-  reuseIntervalSeconds: number
-
-  constructor(reuseIntervalSeconds = 0) {
-    this.reuseIntervalSeconds = reuseIntervalSeconds
-  }
+  /** How long a rotated refresh token of this client keeps working (Auth0's "Reuse Interval"), in seconds. */
+  reuseIntervalFor: (clientId: unknown) => number = () => 0
 
   adapterFactory(): AdapterFactory {
     return (model) => new ModelAdapter(this, model)
@@ -117,6 +113,9 @@ class ModelAdapter implements Adapter {
   }
 
   #withinReuseInterval(payload: AdapterPayload): boolean {
-    return typeof payload.consumed === 'number' && now() - payload.consumed < this.store.reuseIntervalSeconds
+    return (
+      typeof payload.consumed === 'number' &&
+      now() - payload.consumed < this.store.reuseIntervalFor(payload.clientId)
+    )
   }
 }

@@ -27,6 +27,8 @@ describe('two app instances on one PostgreSQL', () => {
       port: 0,
       quiet: true,
       ttl: { accessToken: 4 },
+      // With rotation a second refresh would be refused as reuse: the one-call guarantee is what keeps users in.
+      refreshTokens: { rotation: true },
       clients: [
         {
           ...testClient,

@@ -2,6 +2,7 @@ import { chromium } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { httpLogin, type RunningApp } from '../support/app-server'
 import { AppBrowser, location } from '../support/browser'
+import { chromiumExecutablePath } from '../support/chromium'
 import { startProxyCluster, type ProxyCluster } from './cluster'
 import { localTlsFiles, spkiHash } from './tls'
 
@@ -56,7 +57,7 @@ describe('three instances behind a TLS proxy', () => {
   it('logs in and out in Chromium through the proxy, trusting only the local CA', async () => {
     const launch = (args: string[]) =>
       chromium.launch({
-        executablePath: process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH || undefined,
+        executablePath: chromiumExecutablePath(),
         args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', ...args],
       })
     // Without the certificate's key pinned, Chromium refuses the local CA: the trust below is real.

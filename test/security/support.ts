@@ -93,6 +93,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulatorOptions = (emulatorPort: number): EmulatorOptions => ({
     port: emulatorPort,
     quiet: true,
+    // The app declares refreshTokenRotationEnabled: true, as the README asks of a real tenant.
+    refreshTokens: { rotation: true },
     clients: [
       {
         ...testClient,

@@ -36,6 +36,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const emulator = await startEmulator({
     port: 0,
     quiet: true,
+    // The authenticator below says the tenant rotates (as the stack recommends); a test may say otherwise.
+    refreshTokens: { rotation: true },
     clients: [
       {
         clientId,

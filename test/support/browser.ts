@@ -13,6 +13,13 @@ export class AppBrowser {
 
   constructor(readonly origin = 'http://localhost:3999') {}
 
+  /** Another browser holding a copy of these cookies (a copied cookie, or a second tab's view of them). */
+  clone(): AppBrowser {
+    const copy = new AppBrowser(this.origin)
+    for (const [name, cookie] of this.cookies) copy.cookies.set(name, { ...cookie })
+    return copy
+  }
+
   header(crossSitePost = false): string {
     return [...this.cookies]
       .filter(([, cookie]) => !crossSitePost || cookie.sameSite === 'none')

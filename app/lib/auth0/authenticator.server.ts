@@ -1,7 +1,7 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { OAuthClient } from './client.server'
-import { SessionStrategy, Token } from './constants'
+import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, Token } from './constants'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
@@ -37,6 +37,7 @@ interface Resolved {
 }
 
 const scopeLifetimeMs = 10_000
+const unsentCookieCheckMs = 5_000
 
 /** One request's view of its session, shared by its loaders. */
 interface RequestScope {
@@ -76,14 +77,22 @@ export class Auth0RemixServer {
       clockToleranceSeconds,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
+    const formPost = clientDetails.usePost !== false && secureContext(callback)
+    if (clientDetails.usePost !== false && !formPost) {
+      // form_post needs a SameSite=None cookie, which must be Secure: on plain http (a LAN address, a container
+      // name) the browser drops it and every login would end in invalid_state.
+      ;(options.logger ?? console).warn(
+        `[auth0-remix-server] form_post needs https (or localhost); ${callback.origin} uses response_mode=query`,
+      )
+    }
     this.login = new LoginFlow({
       client: this.client,
       transactions: new TransactionStore(new Sealer(secrets, 'login transaction'), {
-        formPost: clientDetails.usePost !== false,
+        formPost,
         secure: callback.protocol === 'https:',
       }),
       verifyIdToken: (idToken, verifyOptions) => this.verifyIdToken(idToken, verifyOptions),
-      clientDetails,
+      clientDetails: { ...clientDetails, usePost: formPost },
       callbackURL: options.callbackURL,
       absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
@@ -105,6 +114,7 @@ export class Auth0RemixServer {
           warn: (message, error) => this.warn(message, error),
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
+          rotation: options.refreshTokenRotationEnabled,
         })
       : null
     this.backchannel = new BackchannelLogout(this.issuer, clientDetails.clientID, clockToleranceSeconds)
@@ -122,8 +132,16 @@ export class Auth0RemixServer {
     requestOrOptions?: Request | AuthorizeOptions,
     maybeOptions?: AuthorizeOptions,
   ): Promise<never> {
-    const request = requestOrOptions instanceof Request ? requestOrOptions : new Request(this.appOrigin)
-    const options = (requestOrOptions instanceof Request ? maybeOptions : requestOrOptions) ?? {}
+    const given = isRequestLike(requestOrOptions)
+    const request = given ? requestOrOptions : new Request(this.appOrigin)
+    const options = (given ? maybeOptions : requestOrOptions) ?? {}
+    if (given && this.login.unfinishedFormPost(request)) {
+      // The held form_post was never collected: the callback route answered the GET without us (no loader).
+      ;(this.options.logger ?? console).warn(
+        '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
+          'an action (export const loader = action).',
+      )
+    }
     throw await this.login.start(request, options)
   }
 
@@ -133,28 +151,40 @@ export class Auth0RemixServer {
    */
   async handleCallback(request: Request, options: HandleCallbackOptions): Promise<never> {
     const failureTarget = options.onFailureRedirect ?? this.options.failedLoginRedirect
-    let result: CallbackResult
+    const headers = new Headers({ 'Cache-Control': 'no-store' })
+    let target: string
     try {
       if (request.method === 'POST' && this.sessions) throw await this.login.holdFormPost(request)
-      result = await this.authenticateCallback(request)
+      const result = await this.authenticateCallback(request)
+      for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
+      // Before the session is written: when the app's hook throws, the previous session is still intact.
+      await this.options.credentialsCallback?.(result.session.credentials, result.user)
+      if (this.sessions) {
+        const loaded = await this.sessions.load(request)
+        // Account switching: the previous user's app data (a cart, a draft) must not reach the next user.
+        if (loaded.auth && loaded.auth.sub !== result.session.sub)
+          for (const name of Object.keys(loaded.session.data)) loaded.session.unset(name)
+        const cookies = await this.sessions.rotate(loaded.session, result.session).catch((error: unknown) => {
+          throw tooLargeForCookie(error)
+            ? new AuthError(AuthErrorCode.sessionTooLarge, 'The session does not fit in a cookie', {
+                cause: error,
+              })
+            : error
+        })
+        for (const cookie of cookies) headers.append('Set-Cookie', cookie)
+      }
+      target = result.returnTo ?? options.onSuccessRedirect
     } catch (error) {
       if (error instanceof Response) throw error
       const code = error instanceof AuthError ? error.code : AuthErrorCode.unknown
       if (!(error instanceof AuthError)) this.warn('Login callback failed unexpectedly', error)
-      const headers = new Headers({ 'Cache-Control': 'no-store' })
-      for (const cookie of (error as { setCookies?: string[] }).setCookies ?? [])
-        headers.append('Set-Cookie', cookie)
-      throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers })
+      const failure = new Headers({ 'Cache-Control': 'no-store' })
+      // Only the transaction cookie's clearing: a session cookie of a half-finished login is never sent.
+      const cleared = (error as { setCookies?: string[] }).setCookies ?? headers.getSetCookie()
+      for (const cookie of cleared) failure.append('Set-Cookie', cookie)
+      throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers: failure })
     }
-    const headers = new Headers({ 'Cache-Control': 'no-store' })
-    for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
-    if (this.sessions) {
-      const loaded = await this.sessions.load(request)
-      for (const cookie of await this.sessions.rotate(loaded.session, result.session))
-        headers.append('Set-Cookie', cookie)
-    }
-    await this.options.credentialsCallback?.(result.session.credentials, result.user)
-    throw redirect(result.returnTo ?? options.onSuccessRedirect, { headers })
+    throw redirect(target, { headers })
   }
 
   /**
@@ -231,7 +261,7 @@ export class Auth0RemixServer {
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
     })
-    this.remember(scope, outcome.setCookies ?? null)
+    this.remember(scope, outcome.setCookies ?? null, loaded)
     scope.resolved = Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason })
     if (!outcome.auth) throw new AccessTokenError(outcome.reason ?? AuthErrorCode.refreshFailed)
     const token = defaultAudience
@@ -278,7 +308,7 @@ export class Auth0RemixServer {
     if (!tooOld && !wrongAcr) return info
     const query: Record<string, string> = {
       returnTo: currentPath(request),
-      error: 'reauthentication_required',
+      error: AuthErrorCode.reauthenticationRequired,
     }
     if (requirements.maxAge !== undefined) query.maxAge = String(requirements.maxAge)
     if (requirements.acr !== undefined) query.acr = requirements.acr
@@ -320,6 +350,14 @@ export class Auth0RemixServer {
   }
 
   private resolve(request: Request, context?: object): Promise<Resolved> {
+    if (!this.sessions) {
+      // Redirecting to the login page would loop: after the login there would still be no session to read.
+      throw new TypeError(
+        'Auth0RemixServer: getUser, getSessionInfo and getAccessToken need the `session` option. Without it ' +
+          '(opting out), read the user from the credentials your credentialsCallback stored, e.g. with ' +
+          'decodeToken(idToken, Token.ID).',
+      )
+    }
     const scope = this.scope(request, context)
     scope.resolved ??= this.load(request, scope)
     return scope.resolved
@@ -330,19 +368,49 @@ export class Auth0RemixServer {
     const loaded = await this.sessions.load(request)
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
-    if (Date.now() >= auth.expiresAt) {
-      this.remember(scope, await this.sessions.saveAuth(request, loaded, null))
+    if (Date.now() >= auth.expiresAt || (await this.denied(auth))) {
+      this.remember(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
     if (!this.refreshDue(auth)) return { loaded, auth }
     const outcome = await this.refresher!.refresh(request, loaded, (current) => this.refreshDue(current))
-    this.remember(scope, outcome.setCookies ?? null)
+    this.remember(scope, outcome.setCookies ?? null, loaded)
     return { loaded, auth: outcome.auth, reason: outcome.reason }
   }
 
-  private remember(scope: RequestScope, setCookies: string[] | null): void {
-    if (!setCookies || this.sessions?.config.strategy !== SessionStrategy.Browser) return
+  /** Browser strategy: one lookup in the shared deny-list (a cookie that was logged out is refused). */
+  private denied(auth: AuthSession): Promise<boolean> {
+    const denyList = this.options.session?.denyList
+    if (!denyList) return Promise.resolve(false)
+    return denyList.isSessionDenied({
+      sid: auth.sid,
+      sub: auth.sub,
+      issuedAt: new Date(auth.issuedAt ?? auth.authenticatedAt),
+    })
+  }
+
+  /** How long a deny-list entry must last: as long as the longest session it could end. */
+  private get denyForMs(): number {
+    return (this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds) * 1000
+  }
+
+  /**
+   * Cookies re-issued during this request, for `applyHeaders`. What counts is where the session lives: a store
+   * without ids (a cookie store) needs its new cookie sent whatever `session.strategy` says.
+   */
+  private remember(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
+    const inCookie = this.sessions?.config.strategy === SessionStrategy.Browser || !loaded.id
+    if (!setCookies || !inCookie) return
     scope.pendingCookies.push(...setCookies)
+    // A resource route gets no entry.server hook: if it never calls applyHeaders, the browser keeps a cookie
+    // whose refresh token was used, and with rotation the user is logged out later. Say so.
+    setTimeout(() => {
+      if (scope.pendingCookies.length)
+        this.warn(
+          'A refreshed session cookie was never sent: call applyHeaders in this route',
+          new AuthError('cookie_not_sent', 'Set-Cookie not applied'),
+        )
+    }, unsentCookieCheckMs).unref()
   }
 
   private refreshDue(auth: AuthSession): boolean {
@@ -382,17 +450,37 @@ export class Auth0RemixServer {
       const loaded = await this.sessions.load(request)
       idToken = loaded.auth?.credentials.idToken
       for (const cookie of await this.sessions.destroy(loaded.session)) headers.append('Set-Cookie', cookie)
+      await this.denyOnLogout(loaded.auth)
       const refreshToken = loaded.auth?.credentials.refreshToken
-      if (refreshToken) await this.client.revoke(refreshToken)
+      if (refreshToken && this.options.revokeRefreshTokenOnLogout !== false)
+        await this.client.revoke(refreshToken)
     }
     throw redirect(await auth0LogoutUrl(this.issuer, this.options, returnTo.href, idToken), { headers })
   }
 
+  /** A copy of the cookie must not outlive the logout: its session goes on the deny-list (Browser strategy). */
+  private async denyOnLogout(auth: AuthSession | null): Promise<void> {
+    const denyList = this.options.session?.denyList
+    if (!auth || !denyList) return
+    const expiresAt = new Date(Date.now() + this.denyForMs)
+    // Auth0 always puts a sid in the ID token; without one, this user's sessions up to this one end.
+    await denyList.denySessions(
+      auth.sid
+        ? { sid: auth.sid, expiresAt }
+        : { sub: auth.sub, issuedBefore: new Date((auth.issuedAt ?? auth.authenticatedAt) + 1), expiresAt },
+    )
+  }
+
   /**
-   * OpenID Back-Channel Logout 1.0 endpoint: validates the logout token and deletes the matching server sessions.
+   * OpenID Back-Channel Logout 1.0 endpoint: validates the logout token and ends the sessions it names (rows of
+   * the Server strategy, the deny-list of the Browser strategy). An invalid token gets 400 either way.
    */
   async handleBackchannelLogout(request: Request): Promise<Response> {
-    return this.backchannel.handle(request, this.sessions?.config.store)
+    return this.backchannel.handle(request, {
+      store: this.sessions?.config.store,
+      denyList: this.options.session?.denyList,
+      denyForMs: this.denyForMs,
+    })
   }
 
   // ---------------------------------------------------------------------------------------------- tokens
@@ -425,8 +513,17 @@ export class Auth0RemixServer {
     const { accessToken, expiresAt } = auth.credentials
     const cached = await profileCacheGet(accessToken).catch(() => undefined)
     if (cached) return cached
-    const profile = userFromClaims({ ...(await this.client.userInfo(accessToken, auth.sub)), sub: auth.sub })
-    await profileCacheSet(accessToken, profile, expiresAt)
+    // The ID token's claims are a good answer too: a cache or /userinfo outage must not take the page down.
+    let profile: UserProfile
+    try {
+      profile = userFromClaims({ ...(await this.client.userInfo(accessToken, auth.sub)), sub: auth.sub })
+    } catch (error) {
+      this.warn('/userinfo failed; the profile comes from the ID token', error)
+      return userFromClaims(auth.claims)
+    }
+    await profileCacheSet(accessToken, profile, expiresAt).catch((error: unknown) =>
+      this.warn('profileCacheSet failed', error),
+    )
     return profile
   }
 
@@ -457,6 +554,28 @@ export class AccessTokenError extends AuthError {
     super(code, `No access token could be obtained (${code})`)
     this.name = 'AccessTokenError'
   }
+}
+
+/** Remix's cookie storage and ours refuse a session over the browsers' 4 KB per cookie (our chunks: 8). */
+function tooLargeForCookie(error: unknown): boolean {
+  return error instanceof Error && /cookie length will exceed|too large for the browser/i.test(error.message)
+}
+
+/** Where browsers keep Secure cookies: https, and http on localhost / loopback addresses. */
+function secureContext(url: URL): boolean {
+  if (url.protocol === 'https:') return true
+  const host = url.hostname
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host)
+}
+
+/** A Request from any fetch implementation (undici, a polyfill, another realm): `instanceof` would miss it. */
+function isRequestLike(value: unknown): value is Request {
+  const candidate = value as Partial<Request> | undefined
+  return (
+    typeof candidate?.method === 'string' &&
+    typeof candidate.url === 'string' &&
+    typeof candidate.headers?.get === 'function'
+  )
 }
 
 function hasScopes(granted: string | undefined, wanted: string | undefined): boolean {

@@ -1,13 +1,29 @@
 import type { SessionStorage } from '@remix-run/node'
 import { jwtVerify } from 'jose'
 import type { Issuer } from './issuer.server'
-import { isLogoutTokenReplayStore, isSessionRevocationStore } from './store'
+import {
+  isLogoutTokenReplayStore,
+  isSessionRevocationStore,
+  type LogoutTokenReplayStore,
+  type SessionDenyList,
+  type SessionRevocationStore,
+} from './store'
 
 const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout'
 
+/** Where the sessions a logout token names are ended. */
+interface LogoutTargets {
+  /** Server strategy: the store deletes the rows. */
+  store?: SessionStorage
+  /** Browser strategy: the sessions are listed as ended, for this long (the longest a cookie stays valid). */
+  denyList?: SessionDenyList
+  denyForMs: number
+}
+
 /**
  * OpenID Connect Back-Channel Logout 1.0, section 2.6: the RP validates the logout token and ends the sessions
- * it names. Answers 200 on success and 400 `invalid_request` otherwise, never cached.
+ * it names. Answers 200 on success and 400 `invalid_request` otherwise (before anything else, so a forged token
+ * is called invalid whatever the app can do), 501 for a valid token the app has no way to act on; never cached.
  */
 export class BackchannelLogout {
   /** Logout tokens already used (jti → expiry), when the store cannot remember them for the whole cluster. */
@@ -19,10 +35,11 @@ export class BackchannelLogout {
     private readonly clockToleranceSeconds: number,
   ) {}
 
-  async handle(request: Request, store: SessionStorage | undefined): Promise<Response> {
+  async handle(request: Request, targets: LogoutTargets): Promise<Response> {
     if (request.method !== 'POST') return reply(405, 'invalid_request', 'POST only')
-    if (!store || !isSessionRevocationStore(store))
-      return reply(501, 'not_supported', 'No server-side session store')
+    const { store, denyList } = targets
+    const rows: SessionRevocationStore | undefined =
+      store && isSessionRevocationStore(store) ? store : undefined
     const form = await readForm(request)
     const token = form?.get('logout_token')
     if (!token) return reply(400, 'invalid_request', 'logout_token is required')
@@ -46,14 +63,27 @@ export class BackchannelLogout {
       return reply(400, 'invalid_request', 'Missing logout event')
     if ('nonce' in claims) return reply(400, 'invalid_request', 'A logout token must not carry a nonce')
     if (!sub && !sid) return reply(400, 'invalid_request', 'A logout token needs sub or sid')
+    if (!rows && !denyList) return reply(501, 'not_supported', 'No store can end these sessions')
     const expiresAt = new Date((claims.exp ?? (claims.iat ?? 0) + 300) * 1000)
-    const firstUse = isLogoutTokenReplayStore(store)
-      ? await store.useLogoutToken(claims.jti!, expiresAt)
+    const replays = ([store, denyList] as Array<object | undefined>).find(
+      (candidate): candidate is LogoutTokenReplayStore => !!candidate && isLogoutTokenReplayStore(candidate),
+    )
+    const firstUse = replays
+      ? await replays.useLogoutToken(claims.jti!, expiresAt)
       : this.firstUseInProcess(claims.jti!, expiresAt)
     if (!firstUse) {
       return reply(400, 'invalid_request', 'Logout token replayed')
     }
-    await store.revokeSessions(sid ? { sid } : { sub })
+    await rows?.revokeSessions(sid ? { sid } : { sub })
+    // Without a sid only the sessions that began before the token are ended: a later login must still work. `iat`
+    // has whole seconds, so "before" is "before it arrived" (or its iat, should our clock be behind).
+    const now = Date.now()
+    const deniedUntil = new Date(now + targets.denyForMs)
+    await denyList?.denySessions(
+      sid
+        ? { sid, expiresAt: deniedUntil }
+        : { sub, issuedBefore: new Date(Math.max(now, claims.iat! * 1000)), expiresAt: deniedUntil },
+    )
     return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store' } })
   }
 

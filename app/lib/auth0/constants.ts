@@ -2,6 +2,9 @@
 export enum Token {
   ID = 'id',
   ACCESS = 'access',
+  /** The original README's spelling of `ACCESS`: the same value, so either can be passed. */
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values
+  AccessToken = 'access',
 }
 
 /** Where the tokens live: in an encrypted cookie (Browser) or in a server-side store keyed by a cookie (Server). */
@@ -9,3 +12,6 @@ export enum SessionStrategy {
   Browser = 'browser',
   Server = 'server',
 }
+
+/** How long a session lasts at most when `absoluteSessionLifetimeSeconds` is not set. */
+export const defaultAbsoluteSessionLifetimeSeconds = 7 * 24 * 3600

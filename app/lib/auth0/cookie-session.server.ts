@@ -85,6 +85,16 @@ export function createBrowserSessionStorage(options: BrowserSessionStorageOption
   }
 }
 
+/**
+ * A session that replaces the one a request carried (login) must still delete that request's extra chunks: a
+ * stale `__session.2` would otherwise be glued onto the new cookie and break it.
+ */
+export function inheritCookieChunks(from: Session, to: Session): void {
+  const carried = (from as Session & { chunks?: number }).chunks ?? 0
+  const own = (to as Session & { chunks?: number }).chunks ?? 0
+  Object.assign(to, { chunks: Math.max(carried, own) })
+}
+
 export function isChunkedSessionStorage(store: SessionStorage): store is ChunkedSessionStorage {
   return 'commitSessionCookies' in store
 }

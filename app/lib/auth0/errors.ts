@@ -50,9 +50,11 @@ export const AuthErrorCode = {
   tokenExchangeFailed: 'token_exchange_failed',
   idTokenInvalid: 'id_token_invalid',
   sessionExpired: 'session_expired',
+  /** A cookie session store cannot hold the tokens (over 4 KB): use the Server strategy or the chunked store. */
+  sessionTooLarge: 'session_too_large',
   refreshFailed: 'refresh_failed',
-  consentRequired: 'consent_required',
-  loginRequired: 'login_required',
+  /** `requireAuth`: the authentication is too old or lacks the `acr` asked for. */
+  reauthenticationRequired: 'reauthentication_required',
   orgMismatch: 'org_mismatch',
   unknown: 'unknown_error',
 } as const

@@ -21,6 +21,7 @@ export {
   SessionConflictError,
   type LogoutTokenReplayStore,
   type RefreshLeaseStore,
+  type SessionDenyList,
   type SessionRevocationStore,
 } from './store'
 export type { VerifyOptions } from './tokens.server'

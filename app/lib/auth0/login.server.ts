@@ -1,6 +1,7 @@
 import { redirect } from '@remix-run/node'
 import * as oauth from 'oauth4webapi'
 import type { OAuthClient, TokenSet } from './client.server'
+import { defaultAbsoluteSessionLifetimeSeconds } from './constants'
 import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
 import type { AuthorizeOptions, ClientDetails } from './options'
 import { safeRedirect } from './redirects'
@@ -10,7 +11,7 @@ import type { VerifyOptions } from './tokens.server'
 import type { LoginTransaction, TransactionStore } from './transaction.server'
 import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
 
-export interface LoginFlowOptions {
+interface LoginFlowOptions {
   client: OAuthClient
   transactions: TransactionStore
   verifyIdToken: (idToken: string, options: VerifyOptions) => Promise<IdTokenClaims>
@@ -89,6 +90,11 @@ export class LoginFlow {
     return redirect(target, { status: 303, headers })
   }
 
+  /** A form_post answer was held but its GET never reached `handleCallback` (see `holdFormPost`). */
+  unfinishedFormPost(request: Request): boolean {
+    return this.options.transactions.holds(request)
+  }
+
   /**
    * The callback without any session handling: for apps that store credentials themselves. Throws an
    * `AuthError` (with `setCookies` that clear the transaction cookie) on failure.
@@ -149,7 +155,7 @@ export class LoginFlow {
     const refreshTokenLifetime = Number(tokens.response.refresh_token_expires_in ?? Infinity)
     const lifetime =
       Math.min(
-        this.options.absoluteSessionLifetimeSeconds ?? 7 * 24 * 3600,
+        this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds,
         this.options.refreshTokenLifetimeSeconds ?? Infinity,
         Number.isFinite(refreshTokenLifetime) && refreshTokenLifetime > 0 ? refreshTokenLifetime : Infinity,
       ) * 1000
@@ -158,6 +164,7 @@ export class LoginFlow {
       sid: typeof claims.sid === 'string' ? claims.sid : undefined,
       claims,
       credentials: credentialsFrom(tokens.response, undefined, now),
+      issuedAt: now,
       authenticatedAt: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now,
       expiresAt: now + lifetime,
     }

@@ -1,5 +1,6 @@
 import type { SessionStorage } from '@remix-run/node'
 import type { SessionStrategy } from './constants'
+import type { SessionDenyList } from './store'
 import type { Credentials, UserProfile } from './user'
 
 export interface ClientDetails {
@@ -21,7 +22,10 @@ export interface Auth0RemixServerOptions {
   clientDetails: ClientDetails
   /** Absolute URL of the callback route, e.g. `https://app.example.com/auth/callback`. */
   callbackURL: string
-  /** Whether Auth0 rotates refresh tokens (Auth0's default is off). Rotated tokens are never replayed. */
+  /**
+   * Whether Auth0 rotates refresh tokens (off for a new application). The library works either way; it checks
+   * this against Auth0's first refresh answer and warns once (`rotation_mismatch`) when they differ.
+   */
   refreshTokenRotationEnabled?: boolean
   /** Where a failed login lands, with `?error=<code>`. */
   failedLoginRedirect: string
@@ -34,6 +38,11 @@ export interface Auth0RemixServerOptions {
     key?: string
     /** Default `SessionStrategy.Browser` (as in the original library). */
     strategy?: SessionStrategy
+    /**
+     * Browser strategy: where ended sessions are listed (logout, back-channel logout), checked on every request,
+     * so that a copied cookie stops working at logout. Without it a cookie stays valid until it expires.
+     */
+    denyList?: SessionDenyList
   }
   /** Called after a login and after every refresh. */
   credentialsCallback?: (credentials: Credentials, user: UserProfile) => void | Promise<void>
@@ -52,6 +61,12 @@ export interface Auth0RemixServerOptions {
   clockToleranceSeconds?: number
   /** Timeout for each call to Auth0 (default 5000 ms). */
   timeoutMs?: number
+  /**
+   * Revoke the session's refresh token at logout (default true). On tenants where revoking a refresh token
+   * deletes the grant, that also ends the user's other devices at their next refresh: set false there to keep
+   * them (the token is still dropped with the session).
+   */
+  revokeRefreshTokenOnLogout?: boolean
   /** Log out through OIDC RP-initiated logout (`/oidc/logout` + id_token_hint) instead of `/v2/logout`. */
   useOidcLogout?: boolean
   /** How long another process may hold a refresh lease, and how long a waiting request waits (ms). */

@@ -7,6 +7,9 @@ import { isRefreshLeaseStore } from './store'
 import { claimsToKeep, type Credentials, type IdTokenClaims } from './user'
 
 /** The result of a token operation on a session; every request that waited for it gets the same. */
+/** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */
+const recentMs = 60_000
+
 export interface RefreshOutcome {
   auth: AuthSession | null
   /** Why the user was removed from the session. */
@@ -23,6 +26,8 @@ export interface RefresherOptions {
   warn: (message: string, error: unknown) => void
   leaseTtlMs: number
   leaseWaitMs: number
+  /** `refreshTokenRotationEnabled`: what the tenant is said to do, checked against its first refresh answer. */
+  rotation?: boolean
 }
 
 /** What a token operation does, and how to tell that another request already did it. */
@@ -41,7 +46,7 @@ interface Operation {
 export class TokenRefresher {
   private readonly flights = new SingleFlight<RefreshOutcome>()
   private readonly locks = new Map<string, Promise<unknown>>()
-  /** Browser strategy: results by old refresh token, for requests still carrying the pre-refresh cookie. */
+  /** Browser strategy: the newest outcome by the refresh token it started from (see `performInCookie`). */
   private readonly recent = new Map<string, { outcome: RefreshOutcome; at: number }>()
 
   constructor(private readonly options: RefresherOptions) {}
@@ -103,17 +108,54 @@ export class TokenRefresher {
   }
 
   private perform(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
-    const auth = loaded.auth!
-    const sessionKey = loaded.id ? `session:${loaded.id}` : `token:${tokenHash(auth)}`
-    const recent = this.recent.get(sessionKey)
-    if (!loaded.id && recent && Date.now() - recent.at < 60_000) return Promise.resolve(recent.outcome)
-    return this.flights.run(`${sessionKey}|${operation.name}`, () =>
-      this.serialised(sessionKey, async () => {
-        const outcome = await this.underLease(request, loaded, operation)
-        if (!loaded.id) this.remember(sessionKey, outcome)
+    const id = loaded.id
+    if (!id) return this.performInCookie(request, loaded, operation)
+    const key = `session:${id}`
+    return this.flights.run(`${key}|${operation.name}`, () =>
+      this.serialised(key, () => this.underLease(request, { ...loaded, id }, operation)),
+    )
+  }
+
+  /**
+   * Browser strategy: the cookie is the session, so there is no row to re-read. Instead this process remembers,
+   * per refresh token a cookie carried, the newest session it derived from it. A request still carrying an older
+   * cookie starts from that newest session (a rotated refresh token is never replayed), and gets a cached result
+   * only when it satisfies this very operation (`done`): never another audience's result, never a stale one for
+   * `refresh: true`.
+   */
+  private performInCookie(
+    request: Request,
+    loaded: LoadedSession,
+    operation: Operation,
+  ): Promise<RefreshOutcome> {
+    const cookieAuth = loaded.auth!
+    // Stable across refreshes (a rotated token changes the hash), so one login's operations never overlap.
+    const key = `login:${cookieAuth.sub}|${cookieAuth.sid ?? ''}|${cookieAuth.authenticatedAt}`
+    return this.flights.run(`${key}|${operation.name}`, () =>
+      this.serialised(key, async () => {
+        const known = this.newest(cookieAuth)
+        // A refresh of this session was refused moments ago: it is over, do not ask Auth0 again.
+        if (!known.auth) return known.outcome!
+        if (operation.done(known.auth)) return { auth: known.auth, setCookies: known.outcome?.setCookies }
+        const outcome = await this.execute(request, { ...loaded, auth: known.auth }, operation)
+        this.remember([cookieAuth, known.auth], outcome)
         return outcome
       }),
     )
+  }
+
+  /** The newest session this process derived from the cookie's refresh token (following rotations). */
+  private newest(auth: AuthSession): { auth: AuthSession | null; outcome?: RefreshOutcome } {
+    let current: { auth: AuthSession | null; outcome?: RefreshOutcome } = { auth }
+    const seen = new Set<string>()
+    while (current.auth) {
+      const hash = tokenHash(current.auth)
+      const entry = this.recent.get(hash)
+      if (seen.has(hash) || !entry || Date.now() - entry.at > recentMs) break
+      seen.add(hash)
+      current = { auth: entry.outcome.auth, outcome: entry.outcome }
+    }
+    return current
   }
 
   /** Token calls for one session never overlap in this process. */
@@ -130,13 +172,11 @@ export class TokenRefresher {
 
   private async underLease(
     request: Request,
-    loaded: LoadedSession,
+    loaded: LoadedSession & { id: string },
     operation: Operation,
   ): Promise<RefreshOutcome> {
     const { sessions, leaseTtlMs, leaseWaitMs } = this.options
     const store = sessions.config.store
-    // Browser strategy: the cookie is the session, there is nothing to re-read or lease.
-    if (!loaded.id) return this.execute(request, loaded, operation)
     const leases = isRefreshLeaseStore(store) ? store : null
     const deadline = Date.now() + leaseWaitMs
     for (let attempt = 0; ; attempt++) {
@@ -174,7 +214,9 @@ export class TokenRefresher {
     const { sessions } = this.options
     let updated: AuthSession
     try {
-      updated = await operation.apply(auth, await operation.run(auth))
+      const tokens = await operation.run(auth)
+      this.checkRotation(tokens)
+      updated = await operation.apply(auth, tokens)
     } catch (error) {
       const code = error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed
       // An outage is not the user's fault: keep serving while the current access token still works.
@@ -204,6 +246,26 @@ export class TokenRefresher {
     return { auth: updated, setCookies }
   }
 
+  private rotationChecked = false
+
+  /**
+   * Either way the library keeps working (no new refresh token: the old one is kept; a new one: the used one is
+   * never sent again), but a wrong `refreshTokenRotationEnabled` means the setup is not what was reviewed.
+   */
+  private checkRotation(tokens: TokenSet): void {
+    const { rotation } = this.options
+    if (rotation === undefined || this.rotationChecked) return
+    this.rotationChecked = true
+    const rotated = Boolean(tokens.response.refresh_token)
+    if (rotated === rotation) return
+    this.options.warn(
+      rotation
+        ? 'refreshTokenRotationEnabled is true but Auth0 sent no new refresh token: turn Rotation on for this application, or set the option to false'
+        : 'refreshTokenRotationEnabled is false but Auth0 rotated the refresh token: set the option to true',
+      new AuthError('rotation_mismatch', 'refreshTokenRotationEnabled does not match the tenant'),
+    )
+  }
+
   private async applyRefresh(auth: AuthSession, tokens: TokenSet): Promise<AuthSession> {
     let claims = auth.claims
     if (tokens.response.id_token) {
@@ -222,10 +284,10 @@ export class TokenRefresher {
     }
   }
 
-  private remember(key: string, outcome: RefreshOutcome): void {
+  private remember(from: AuthSession[], outcome: RefreshOutcome): void {
     const now = Date.now()
-    for (const [entry, value] of this.recent) if (now - value.at > 60_000) this.recent.delete(entry)
-    this.recent.set(key, { outcome, at: now })
+    for (const [entry, value] of this.recent) if (now - value.at > recentMs) this.recent.delete(entry)
+    for (const auth of from) this.recent.set(tokenHash(auth), { outcome, at: now })
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Session, SessionStorage } from '@remix-run/node'
 import type { SessionStrategy } from './constants'
-import { isChunkedSessionStorage } from './cookie-session.server'
+import { inheritCookieChunks, isChunkedSessionStorage } from './cookie-session.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from './store'
 import type { Credentials, IdTokenClaims } from './user'
 
@@ -10,6 +10,8 @@ export interface AuthSession {
   sid?: string
   claims: IdTokenClaims
   credentials: Credentials
+  /** When this session began (the login's time here; a sub-only back-channel logout ends earlier ones). */
+  issuedAt?: number
   /** When the user authenticated at Auth0 (from `auth_time`, else login time). */
   authenticatedAt: number
   /** Absolute deadline: after it the user must log in again, whatever the refresh token says. */
@@ -68,8 +70,11 @@ export class SessionManager {
       if (name !== this.config.key && name !== SESSION_VERSION_FIELD) fresh.set(name, value)
     }
     fresh.set(this.config.key, auth)
+    inheritCookieChunks(previous, fresh)
+    // The new session first: if the store fails, the previous one is still there.
+    const cookies = await this.commit(fresh)
     if (previous.id) await this.config.store.destroySession(previous)
-    return this.commit(fresh)
+    return cookies
   }
 
   /**

@@ -29,6 +29,21 @@ export interface LogoutTokenReplayStore {
 }
 
 /**
+ * The Browser strategy's revocation: a cookie session cannot be deleted, so the sessions that ended (logout,
+ * back-channel logout) are listed here, shared by every instance, until their cookies could no longer be valid.
+ * The library reads it once per request that carries a session.
+ */
+export interface SessionDenyList {
+  /**
+   * Ends every session with `sid`, or (`sub` without `sid`) every session of `sub` that began before
+   * `issuedBefore`, so that a later login of the same user still works. Kept until `expiresAt`.
+   */
+  denySessions(entry: { sid?: string; sub?: string; issuedBefore?: Date; expiresAt: Date }): Promise<void>
+  /** True when the session with this `sid`, or this `sub` begun at `issuedAt`, was ended. */
+  isSessionDenied(session: { sid?: string; sub: string; issuedAt: Date }): Promise<boolean>
+}
+
+/**
  * Thrown by a store's `commitSession` when the row changed since it was read (`version`) or no longer
  * exists (`gone`: logged out or revoked). A write must never resurrect a destroyed session.
  */

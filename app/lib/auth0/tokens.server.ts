@@ -10,7 +10,7 @@ import { Token } from './constants'
 import { TokenError, TokenErrorCode, toTokenError } from './errors'
 import type { Issuer } from './issuer.server'
 
-export interface TokenVerifierOptions {
+interface TokenVerifierOptions {
   issuer: Issuer
   clientID: string
   /** The API identifier access tokens are expected to carry in `aud`. */
@@ -38,8 +38,10 @@ export class TokenVerifier {
 
   async verify(token: string, type: Token, options: VerifyOptions = {}): Promise<JWTPayload> {
     const { issuer, clientID, clockToleranceSeconds } = this.options
-    const audience = options.audience ?? (type === Token.ID ? clientID : this.options.audience)
-    if (!audience) throw new TokenError(TokenErrorCode.invalid, 'No audience configured for access tokens')
+    // Without a configured API, access tokens are expected for the Management API, as the original library did.
+    const audience =
+      options.audience ??
+      (type === Token.ID ? clientID : (this.options.audience ?? new URL('api/v2/', issuer.url).href))
     try {
       const { payload } = await jwtVerify(token, (header, input) => this.key(header, input), {
         issuer: issuer.url.href,

@@ -14,6 +14,8 @@ export interface UserProfile {
   updatedAt?: string
   orgId?: string
   orgName?: string
+  /** Any other claim of the ID token or /userinfo (e.g. `https://example.com/roles`), under its own name. */
+  [claim: string]: unknown
 }
 
 /** What Auth0 returned, as the seed's `credentialsCallback` receives it. Times are in milliseconds. */
@@ -38,8 +40,16 @@ export function claimsToKeep(payload: JWTPayload): IdTokenClaims {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
 
+/** Claims about the token rather than the user, and the standard ones mapped to camelCase fields below. */
+const notProfileClaims = new Set([
+  ...['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'sid', 'auth_time', 'nonce', 'at_hash', 'c_hash'],
+  ...['acr', 'amr', 'sub', 'given_name', 'family_name', 'email_verified', 'updated_at', 'org_id', 'org_name'],
+])
+
 export function userFromClaims(claims: IdTokenClaims): UserProfile {
+  const custom = Object.entries(claims).filter(([name]) => !notProfileClaims.has(name))
   return {
+    ...Object.fromEntries(custom),
     id: claims.sub,
     name: text(claims.name),
     nickname: text(claims.nickname),
