@@ -14,8 +14,8 @@ import proxyAddr from 'proxy-addr'
 import { withMigrationLock } from './scripts/migration-lock.mjs'
 
 const root = path.dirname(fileURLToPath(import.meta.url))
+process.env.NODE_ENV ??= 'production'
 const mode = process.env.NODE_ENV === 'development' ? 'development' : 'production'
-process.env.NODE_ENV = mode
 const buildPath = path.resolve('build/index.js')
 
 /** A body this small that a route answered without reading is read and dropped: the connection stays usable. */
@@ -36,9 +36,17 @@ if (process.env.SKIP_MIGRATIONS !== 'true') await migrate()
 
 const app = express()
 app.disable('x-powered-by')
-// Only the peer that connected is trusted, and only from a proxy range: X-Forwarded-For's last entry is the
-// client; anything a client prepends is ignored.
-app.set('trust proxy', process.env.TRUST_PROXY === 'true' ? trustNearestProxy() : false)
+// Only the peer that connected is trusted, and only from a proxy range (TRUST_PROXY=true) or from the addresses
+// TRUST_PROXY lists: X-Forwarded-For's last entry is the client; anything a client prepends is ignored.
+const trustProxy = process.env.TRUST_PROXY || 'false'
+app.set(
+  'trust proxy',
+  trustProxy === 'false'
+    ? false
+    : trustNearestProxy(
+        trustProxy === 'true' ? proxyRanges : trustProxy.split(',').map((entry) => entry.trim()),
+      ),
+)
 app.use(keepConnectionsClean)
 app.use(refuseCrossOriginWrites)
 app.use(compression())
@@ -80,8 +88,8 @@ function developmentHandler() {
     createRequestHandler({ build, mode, getLoadContext: loadContext })(req, res, next)
 }
 
-function trustNearestProxy() {
-  const inProxyRange = proxyAddr.compile(proxyRanges)
+function trustNearestProxy(ranges) {
+  const inProxyRange = proxyAddr.compile(ranges)
   return (address, hop) => hop === 0 && inProxyRange(address, hop)
 }
 

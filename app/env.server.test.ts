@@ -125,6 +125,15 @@ describe('parseEnv', () => {
     )
   })
 
+  it('takes TRUST_PROXY as true, false or the proxy addresses', () => {
+    expect(parseEnv({ ...development, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(parseEnv({ ...development }).TRUST_PROXY).toBe(false)
+    expect(parseEnv({ ...development, TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::1' }).TRUST_PROXY).toBe(true)
+    expect(failure({ ...development, TRUST_PROXY: 'yes' })).toMatch(/TRUST_PROXY must be true, false or/)
+    expect(failure({ ...development, TRUST_PROXY: '10.0.0.5,proxy.internal' })).toMatch(/TRUST_PROXY/)
+    expect(failure({ ...development, TRUST_PROXY: '10.0.0.0/33' })).toMatch(/TRUST_PROXY/)
+  })
+
   it('validates PORT', () => {
     expect(parseEnv({ ...development, PORT: '8080' }).PORT).toBe(8080)
     expect(failure({ ...development, PORT: 'eighty' })).toMatch(/PORT must be a port number/)

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 type Mode = 'development' | 'production' | 'test'
@@ -108,6 +109,22 @@ function databaseUrl(mode: Mode) {
   })
 }
 
+/** An address or CIDR range: `10.0.0.5`, `10.0.0.0/8`, `fd00::/8`. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', bits, extra] = value.trim().split('/')
+  const family = isIP(address)
+  if (!family || extra !== undefined) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
+/** `true`: any loopback or private peer is the proxy; a list names the proxy's addresses exactly (server.js). */
+const trustProxy = z
+  .string()
+  .default('false')
+  .refine((value) => value === 'true' || value === 'false' || value.split(',').every(isAddressOrRange), {
+    message: 'must be true, false or a comma-separated list of the proxy addresses (10.0.0.5, 10.0.0.0/24)',
+  })
+
 const port = z
   .string()
   .regex(/^\d{1,5}$/, 'must be a port number')
@@ -131,13 +148,13 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
       SESSION_STRATEGY: z
         .enum(['server', 'browser'], { error: 'must be server or browser' })
         .default('server'),
-      TRUST_PROXY: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+      TRUST_PROXY: trustProxy,
       DATABASE_URL: databaseUrl(mode),
       PORT: port,
     })
     .transform(({ AUTH0_DOMAIN, SESSION_SECRET, TRUST_PROXY, ...rest }) => ({
       ...rest,
-      TRUST_PROXY: TRUST_PROXY === 'true',
+      TRUST_PROXY: TRUST_PROXY !== 'false',
       NODE_ENV: mode,
       ALLOW_AUTH0_EMULATOR: allowEmulator,
       AUTH0_DOMAIN: AUTH0_DOMAIN.host,

@@ -1,3 +1,3 @@
-// Preloaded with --cpu-prof (BENCH_CPU_PROF): remix-serve only closes its server on SIGTERM, and open database
-// pools keep the process alive until it is killed, which loses the profile. Exiting writes it.
+// Preloaded with --cpu-prof (BENCH_CPU_PROF): server.js exits by itself on SIGTERM, but only once in-flight
+// requests end (up to 8 s) and a SIGKILL before that loses the profile. Exiting early writes it.
 process.once('SIGTERM', () => setTimeout(() => process.exit(0), 500))

@@ -72,6 +72,7 @@ function bootExpectingExit(vars: Record<string, string | undefined>): Promise<Ex
 interface RunningServer {
   origin: string
   stop: () => void
+  output: () => string
 }
 
 async function startServer(vars: Record<string, string | undefined>): Promise<RunningServer> {
@@ -79,7 +80,7 @@ async function startServer(vars: Record<string, string | undefined>): Promise<Ru
   const child = spawn(process.execPath, [serverScript], { cwd: root, env: serverEnv(vars, port) })
   let output = ''
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk
       if (output.includes('[server] listening')) {
@@ -90,7 +91,7 @@ async function startServer(vars: Record<string, string | undefined>): Promise<Ru
     child.stderr.on('data', (chunk: Buffer) => (output += chunk))
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
   })
-  return { origin: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
+  return { origin: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM'), output: () => output }
 }
 
 // Uses the existing build (`npm run build`); builds only when there is none, e.g. on a fresh checkout.
@@ -215,4 +216,26 @@ describe('booting the production server', () => {
       server.stop()
     }
   })
+
+  it(
+    'starts two instances at once on one fresh SQLite file: both migrate in turn and become healthy',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      // A rolling restart, or two containers on one volume: both run `migrate deploy` on the same file.
+      const shared = { ...validProduction, DATABASE_URL: `file:${join(dataDir, 'shared', 'app.db')}` }
+      const servers = await Promise.allSettled([startServer(shared), startServer(shared)])
+      try {
+        for (const server of servers) {
+          if (server.status === 'rejected') throw server.reason
+          const response = await fetch(`${server.value.origin}/healthz`)
+          expect(response.status).toBe(200)
+          expect(server.value.output()).not.toMatch(/WASM_ERROR|SocketTimeout/)
+        }
+      } finally {
+        for (const server of servers) if (server.status === 'fulfilled') server.value.stop()
+      }
+    },
+  )
 })

@@ -6,6 +6,7 @@ import { DEFAULT_APIS } from '../../dev/auth0-emulator/config'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import {
   appOrigin,
+  beginLogin,
   clientId,
   clientSecret,
   createAuthenticator,
@@ -187,6 +188,30 @@ describe('B9: revokeRefreshTokenOnLogout', () => {
   })
 })
 
+describe('B9 on a tenant where revoking a refresh token deletes the grant', () => {
+  let tenant: Harness
+  beforeAll(async () => {
+    tenant = await startHarness({ emulator: { refreshTokens: { revocationDeletesGrant: true } } })
+  })
+  afterAll(() => tenant.close())
+
+  it('logout ends the other devices by default, and keeps them with revokeRefreshTokenOnLogout: false', async () => {
+    for (const revoke of [true, false]) {
+      const auth = createAuthenticator(tenant.emulator, tenant.storage, {
+        auth: { revokeRefreshTokenOnLogout: revoke },
+      })
+      const laptop = new AppBrowser()
+      const phone = new AppBrowser()
+      await login({ ...tenant, auth }, laptop)
+      await login({ ...tenant, auth }, phone)
+      await responseOf(() => auth.logout(laptop.post('/logout')))
+      const refreshed = auth.getAccessToken(phone.request('/'), { refresh: true })
+      if (revoke) await expect(refreshed).rejects.toMatchObject({ name: 'AccessTokenError' })
+      else await expect(refreshed).resolves.toBeTruthy()
+    }
+  })
+})
+
 describe('B14: opting out of session handling', () => {
   it('getUser / getSessionInfo fail with an error naming the fix instead of redirecting to the login page', async () => {
     const auth = new Auth0RemixServer({
@@ -266,6 +291,35 @@ describe('B6: form_post on a plain-http APP_DOMAIN that is not localhost', () =>
       expect(location(response).searchParams.get('response_mode')).toBe('form_post')
       expect(warnings).toEqual([])
     }
+  })
+})
+
+describe('B7: a callback route with only an action (the original README)', () => {
+  it('names the fix in the log when the form_post bounce never came back', async () => {
+    const warnings: string[] = []
+    const auth = createAuthenticator(harness.emulator, harness.storage, {
+      auth: { logger: { warn: (message: string) => void warnings.push(message) } },
+    })
+    const browser = new AppBrowser()
+    const { callback } = await beginLogin(withAuth(auth), browser)
+    const url = new URL(callback.url)
+    const held = browser.store(
+      await responseOf(() =>
+        auth.handleCallback(
+          browser.request(url.pathname, {
+            method: 'POST',
+            body: (callback as { body: URLSearchParams }).body,
+            crossSite: true,
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'null' },
+          }),
+          { onSuccessRedirect: '/dashboard' },
+        ),
+      ),
+    )
+    expect(held.status).toBe(303)
+    // The GET to the callback got Remix's 405 (no loader): the user tries again.
+    await responseOf(() => auth.authorize(browser.post('/auth/auth0')))
+    expect(warnings.join()).toMatch(/export const loader = action/)
   })
 })
 

@@ -8,7 +8,7 @@ import { localTlsFiles, spkiHash } from './tls'
 
 /**
  * Issue 13 item 3: nginx terminating TLS (a local CA) in front of three app instances on one PostgreSQL,
- * APP_DOMAIN=https://localhost:<port>, TRUST_PROXY=true, the emulator on loopback.
+ * APP_DOMAIN=https://localhost:<port>, TRUST_PROXY=<nginx's address>, the emulator on loopback.
  */
 describe('three instances behind a TLS proxy', () => {
   const tls = localTlsFiles(process.env.PROXY_TEST_TLS_DIR!)
@@ -143,6 +143,123 @@ describe('three instances behind a TLS proxy', () => {
     expect((await emulator.control.counters()).grants.refresh_token).toBe(1)
     const upstreams = new Set((await nginx.accessLog()).slice(before).map((line) => line.split(' ')[1]))
     expect(upstreams.size).toBe(3)
+  })
+
+  it('believes X-Forwarded-For and -Proto only from the proxy', async () => {
+    const hsts = /^max-age=\d{7,}/
+    // Straight to an instance, every request claiming another client: the claims are ignored, one bucket fills.
+    const direct = cluster.user('127.0.0.51')
+    const statuses: number[] = []
+    for (let i = 0; i < 121; i++) {
+      const response = await direct.fetch(
+        new Request(`${apps[2]!.origin}/login`, {
+          headers: { 'X-Forwarded-For': `203.0.113.${i}`, 'X-Forwarded-Proto': 'http' },
+        }),
+      )
+      statuses.push(response.status)
+      // A forged scheme changes nothing either: the app's https-ness comes from APP_DOMAIN.
+      if (i === 0) expect(response.headers.get('Strict-Transport-Security')).toMatch(hsts)
+    }
+    expect(statuses.slice(0, 120).every((status) => status === 200)).toBe(true)
+    expect(statuses[120]).toBe(429)
+    // Through the proxy, a client's own X-Forwarded-For is ignored too: nginx appends the real address, which counts.
+    const proxied = cluster.user('127.0.0.52')
+    const viaProxy: number[] = []
+    for (let i = 0; i < 121; i++) {
+      const request = proxied.browser.request('/login', { headers: { 'X-Forwarded-For': `198.51.100.${i}` } })
+      viaProxy.push((await proxied.fetch(request)).status)
+    }
+    expect(viaProxy.slice(0, 120).every((status) => status === 200)).toBe(true)
+    expect(viaProxy[120]).toBe(429)
+  })
+
+  it('keeps connections clean after early answers: 0 × 502 through nginx', async () => {
+    const before = (await nginx.accessLog()).length
+    const { fetch, browser } = user('127.0.0.61')
+    // Another client whose `auth` budget is spent: its login starts are refused (429) before their body is read.
+    const limited = user('127.0.0.62')
+    for (let i = 0; i < 60; i++) await limited.fetch(limited.browser.post('/auth/auth0'))
+    const body = (bytes: number) => new URLSearchParams({ filler: 'x'.repeat(bytes) })
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' }
+    const early: Array<{ name: string; request: () => Request }> = [
+      {
+        name: 'callback, 200 KB',
+        request: () =>
+          browser.request('/auth/callback', {
+            method: 'POST',
+            body: body(200_000),
+            headers: form,
+            crossSite: true,
+          }),
+      },
+      {
+        name: 'callback, 30 KB',
+        request: () =>
+          browser.request('/auth/callback', {
+            method: 'POST',
+            body: body(30_000),
+            headers: form,
+            crossSite: true,
+          }),
+      },
+      {
+        name: 'wrong type',
+        request: () =>
+          browser.request('/auth/callback', {
+            method: 'POST',
+            body: '{"code":"x"}',
+            headers: { 'Content-Type': 'application/json' },
+            crossSite: true,
+          }),
+      },
+      {
+        name: 'rate limited, 100 KB',
+        request: () =>
+          limited.browser.request('/auth/auth0', { method: 'POST', body: body(100_000), headers: form }),
+      },
+      {
+        name: 'cross-origin, 100 KB',
+        request: () =>
+          browser.request('/dashboard', {
+            method: 'POST',
+            body: body(100_000),
+            headers: { ...form, Origin: 'https://evil.example' },
+          }),
+      },
+      {
+        name: 'over nginx limit, 2 MB',
+        request: () =>
+          browser.request('/auth/callback', {
+            method: 'POST',
+            body: body(2_000_000),
+            headers: form,
+            crossSite: true,
+          }),
+      },
+    ]
+    const answers = new Map<string, Set<number>>()
+    let followUps = 0
+    for (let round = 0; round < 10; round++) {
+      for (const { name, request } of early) {
+        // The follow-ups go over the same client connection (keep-alive) as the early answer.
+        const client = name.startsWith('rate limited') ? limited : { fetch, browser }
+        const status = (await client.fetch(request())).status
+        answers.set(name, (answers.get(name) ?? new Set()).add(status))
+        for (const path of ['/healthz', '/login']) {
+          expect((await client.fetch(client.browser.request(path))).status, `${path} after ${name}`).toBe(200)
+          followUps++
+        }
+      }
+    }
+    const seen = Object.fromEntries([...answers].map(([name, statuses]) => [name, [...statuses]]))
+    console.info(`early answers through nginx: ${JSON.stringify(seen)}; ${followUps} follow-up requests`)
+    expect(seen['rate limited, 100 KB']).toEqual([429])
+    expect(seen['cross-origin, 100 KB']).toEqual([403])
+    expect(seen['over nginx limit, 2 MB']).toEqual([413])
+    for (const statuses of Object.values(seen))
+      for (const status of statuses) expect(status).toBeLessThan(500)
+    const badGateway = (await nginx.accessLog()).slice(before).filter((line) => line.startsWith('502 '))
+    expect(badGateway).toEqual([])
   })
 
   it('shares one login budget across the three instances', async () => {

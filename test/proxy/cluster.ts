@@ -13,6 +13,9 @@ import { clientFetch } from './client'
 import { startNginx, type RunningNginx } from './nginx'
 import { localTlsFiles } from './tls'
 
+/** The address nginx connects to the instances from. */
+export const proxyAddress = '127.0.0.2'
+
 export interface ProxyCluster {
   /** https://localhost:<nginx port>: APP_DOMAIN of every instance. */
   origin: string
@@ -29,7 +32,9 @@ export interface ProxyCluster {
 
 /**
  * nginx terminating TLS with the suite's local CA (test/proxy/global-setup.ts) in front of three app instances on
- * one fresh PostgreSQL database, APP_DOMAIN=https://localhost:<port>, TRUST_PROXY=true, the emulator on loopback.
+ * one fresh PostgreSQL database, APP_DOMAIN=https://localhost:<port>, the emulator on loopback. nginx connects to
+ * the instances from 127.0.0.2 and TRUST_PROXY names exactly that address: everything here is loopback, so
+ * TRUST_PROXY=true (any loopback peer) could not tell the proxy from a client connecting directly.
  */
 export async function startProxyCluster(
   options: { postgresAdminUrl?: string; ttl?: Partial<EmulatorTtl>; env?: Record<string, string> } = {},
@@ -55,6 +60,7 @@ export async function startProxyCluster(
     tls: localTlsFiles(process.env.PROXY_TEST_TLS_DIR!),
     port: proxyPort,
     upstreams: appPorts.map((port) => `127.0.0.1:${port}`),
+    bindAddress: proxyAddress,
   })
   const appOptions = (port: number): AppOptions => ({
     databaseUrl: database.url,
@@ -62,9 +68,16 @@ export async function startProxyCluster(
     appOrigin: origin,
     port,
     loopbackOnly: true,
-    env: { TRUST_PROXY: 'true', ...options.env },
+    env: { TRUST_PROXY: proxyAddress, ...options.env },
   })
-  const apps = await Promise.all(appPorts.map((port) => startApp(appOptions(port))))
+  const started = await Promise.allSettled(appPorts.map((port) => startApp(appOptions(port))))
+  const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  if (apps.length < appPorts.length) {
+    // Leave nothing running behind a failed start (nginx runs in the foreground, not as a daemon).
+    await Promise.all(apps.map((app) => app.stop()))
+    await Promise.all([nginx.stop(), emulator.close(), database.drop()])
+    throw started.find((result) => result.status === 'rejected')!.reason
+  }
   const clients: ReturnType<typeof clientFetch>[] = []
   return {
     origin,

@@ -78,7 +78,7 @@ describe('faults under load behind the TLS proxy', () => {
           email: ['alice@example.com', 'bob@example.com', 'carol@example.com'][index % 3],
         })
         expect(location(done).pathname).toBe('/dashboard')
-        return { fetch, browser, acknowledged: 0, loggedOut: false }
+        return { fetch, browser, acknowledged: 0, loggedOut: undefined as string | undefined }
       })
 
       const outcomes: Outcome[] = []
@@ -132,13 +132,16 @@ describe('faults under load behind the TLS proxy', () => {
             await pause(200)
             continue
           }
-          record(response.status)
-          // Logged out: a 401 no_session from the counter, a redirect to /login from the page.
-          if (
-            response.status === 401 ||
-            (response.status === 302 && location(response).pathname === '/login')
+          // A redirect is named by where it goes: /login?error=… is a logout, and says why.
+          const redirect = response.status === 302 ? location(response) : undefined
+          record(
+            redirect
+              ? `302 ${redirect.pathname}${redirect.searchParams.has('error') ? `?error=${redirect.searchParams.get('error')}` : ''}`
+              : response.status,
           )
-            session.loggedOut = true
+          // Logged out: a 401 no_session from the counter, a redirect to /login from the page.
+          if (response.status === 401 || redirect?.pathname === '/login')
+            session.loggedOut ??= `${fault}: ${outcomes.at(-1)!.status}`
           if (!read && response.status === 200) session.acknowledged++
           if (response.status >= 500) await pause(200)
         }
@@ -147,10 +150,16 @@ describe('faults under load behind the TLS proxy', () => {
       await Promise.all([faults(), ...sessions.map(loop)])
       const elapsed = (Date.now() - started) / 1000
 
-      // Every user is still signed in once the faults are over…
+      // Every user is still signed in once the faults are over (a straggling 502/503 is retried)…
       for (const session of sessions) {
-        const page = await send(session, () => session.browser.request('/dashboard'))
-        if (page?.status !== 200) session.loggedOut = true
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const page = await send(session, () => session.browser.request('/dashboard'))
+          if (page && page.status < 500) {
+            if (page.status !== 200) session.loggedOut ??= `after the run: ${page.status}`
+            break
+          }
+          await pause(1000)
+        }
       }
       // …and every write the app acknowledged is in the database.
       const db = createDb(cluster.database.url)
@@ -187,7 +196,13 @@ describe('faults under load behind the TLS proxy', () => {
         }
       })
       const acknowledged = sessions.reduce((sum, session) => sum + session.acknowledged, 0)
-      const loggedOut = sessions.filter((session) => session.loggedOut).length
+      // By design (test/security/faults.test.ts) a session ends when its access token has expired and Auth0
+      // cannot refresh it; a user idle through the earlier faults can meet that during the emulator's outage.
+      // Every other logout is wrong.
+      const byDesign = (reason: string) => reason === 'emulator down 10 s: 302 /login?error=refresh_failed'
+      const reasons = sessions.flatMap((session) => (session.loggedOut ? [session.loggedOut] : []))
+      const wronglyLoggedOut = reasons.filter((reason) => !byDesign(reason))
+      const loggedOut = `${wronglyLoggedOut.length} (+${reasons.length - wronglyLoggedOut.length} token expired while Auth0 was down)`
       console.info(
         `faults under load: ${users} users, ${outcomes.length} requests in ${elapsed.toFixed(1)} s; ` +
           `users logged out ${loggedOut}; session writes acknowledged ${acknowledged}, stored ${stored}, lost ${lost}`,
@@ -196,7 +211,7 @@ describe('faults under load behind the TLS proxy', () => {
       const badGateway = (await cluster.nginx.accessLog()).filter((line) => line.startsWith('502 ')).length
       console.info(`nginx 502 answers in its access log: ${badGateway}`)
 
-      expect(loggedOut).toBe(0)
+      expect(wronglyLoggedOut).toEqual([])
       expect(lost).toBe(0)
       expect(acknowledged).toBeGreaterThan(0)
       for (const name of restored.keys())

@@ -25,6 +25,8 @@ export interface RunningApp {
   origin: string
   port: number
   output: () => string
+  /** The server process (signals, exit code). */
+  process: ChildProcess
   stop(): Promise<void>
   /** A crash: SIGKILL, resolved once the process is gone. */
   crash(): Promise<void>
@@ -83,7 +85,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     child.kill('SIGKILL')
     await exited
   }
-  return { origin, port, output: () => output, stop: () => stop(child), crash }
+  return { origin, port, output: () => output, process: child, stop: () => stop(child), crash }
 }
 
 async function waitForHealthy(origin: string, child: ChildProcess, output: () => string): Promise<void> {

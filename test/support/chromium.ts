@@ -5,7 +5,7 @@ import { chromium } from '@playwright/test'
 const systemNames = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']
 
 export interface ChromiumSearch {
-  env?: NodeJS.ProcessEnv
+  env?: Record<string, string | undefined>
   /** Playwright's own browser build, where `npx playwright install chromium` put it. */
   playwrightBrowser?: string
 }

@@ -135,6 +135,13 @@ export class Auth0RemixServer {
     const given = isRequestLike(requestOrOptions)
     const request = given ? requestOrOptions : new Request(this.appOrigin)
     const options = (given ? maybeOptions : requestOrOptions) ?? {}
+    if (given && this.login.unfinishedFormPost(request)) {
+      // The held form_post was never collected: the callback route answered the GET without us (no loader).
+      ;(this.options.logger ?? console).warn(
+        '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
+          'an action (export const loader = action).',
+      )
+    }
     throw await this.login.start(request, options)
   }
 

@@ -12,7 +12,7 @@ import {
 const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout'
 
 /** Where the sessions a logout token names are ended. */
-export interface LogoutTargets {
+interface LogoutTargets {
   /** Server strategy: the store deletes the rows. */
   store?: SessionStorage
   /** Browser strategy: the sessions are listed as ended, for this long (the longest a cookie stays valid). */

@@ -11,7 +11,7 @@ import type { VerifyOptions } from './tokens.server'
 import type { LoginTransaction, TransactionStore } from './transaction.server'
 import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
 
-export interface LoginFlowOptions {
+interface LoginFlowOptions {
   client: OAuthClient
   transactions: TransactionStore
   verifyIdToken: (idToken: string, options: VerifyOptions) => Promise<IdTokenClaims>
@@ -88,6 +88,11 @@ export class LoginFlow {
     if (!held) throw new AuthError(AuthErrorCode.invalidRequest, 'The callback is too large to hold')
     const headers = new Headers({ 'Cache-Control': 'no-store', 'Set-Cookie': held })
     return redirect(target, { status: 303, headers })
+  }
+
+  /** A form_post answer was held but its GET never reached `handleCallback` (see `holdFormPost`). */
+  unfinishedFormPost(request: Request): boolean {
+    return this.options.transactions.holds(request)
   }
 
   /**

@@ -10,7 +10,7 @@ import { Token } from './constants'
 import { TokenError, TokenErrorCode, toTokenError } from './errors'
 import type { Issuer } from './issuer.server'
 
-export interface TokenVerifierOptions {
+interface TokenVerifierOptions {
   issuer: Issuer
   clientID: string
   /** The API identifier access tokens are expected to carry in `aud`. */

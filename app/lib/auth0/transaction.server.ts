@@ -102,6 +102,11 @@ export class TransactionStore {
     return cookie.length <= maxCookieBytes ? cookie : undefined
   }
 
+  /** True while a held callback waits for its GET (it should be taken within a second of being set). */
+  holds(request: Request): boolean {
+    return readCookies(request).has(heldName)
+  }
+
   async takeHeld(request: Request): Promise<{ parameters?: URLSearchParams; clear?: string }> {
     const sealed = readCookies(request).get(heldName)
     if (!sealed) return {}
