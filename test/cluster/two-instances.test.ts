@@ -26,7 +26,8 @@ describe('two app instances on one PostgreSQL', () => {
     emulator = await startEmulator({
       port: 0,
       quiet: true,
-      ttl: { accessToken: 4 },
+      // Long enough that the whole storm (seconds on a busy 2-core runner) ends before the next refresh is due.
+      ttl: { accessToken: 10 },
       // With rotation a second refresh would be refused as reuse: the one-call guarantee is what keeps users in.
       refreshTokens: { rotation: true },
       clients: [
@@ -60,7 +61,7 @@ describe('two app instances on one PostgreSQL', () => {
       const response = await fetch(`${app.origin}/dashboard`, { headers: { Cookie: browser.header() } })
       expect(response.status).toBe(200)
     }
-    await new Promise((resolve) => setTimeout(resolve, 2200)) // past half the 4 s lifetime: refresh is due
+    await new Promise((resolve) => setTimeout(resolve, 5200)) // past half the 10 s lifetime: refresh is due
     await emulator.control.reset()
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
