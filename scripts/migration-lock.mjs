@@ -1,10 +1,14 @@
 // Two instances starting on one SQLite file (a rolling restart, two containers on a volume) both run
 // `prisma migrate deploy`; the second one's engine meets the first one's lock and dies with
 // "WASM_ERROR: unknown variant SocketTimeout". A lock file next to the database makes them take turns.
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { DEFAULT_DATABASE_URL, databaseEngine, sqliteFilePath } from '../prisma/database-url.mjs'
+import {
+  DEFAULT_DATABASE_URL,
+  assertWritableSqliteDirectory,
+  databaseEngine,
+  sqliteFilePath,
+} from '../prisma/database-url.mjs'
 
 /** Longer than any migration of this schema; beyond it, something is stuck and waiting longer will not help. */
 const LOCK_WAIT_MS = 120_000
@@ -23,7 +27,7 @@ export async function withMigrationLock(databaseUrl, task) {
   if (databaseEngine(url) !== 'sqlite') return task()
   const file = sqliteFilePath(url)
   if (file === ':memory:') return task()
-  mkdirSync(path.dirname(file), { recursive: true })
+  assertWritableSqliteDirectory(file)
   const lock = new Database(`${file}.migrate-lock`, { timeout: LOCK_WAIT_MS })
   try {
     try {

@@ -3,11 +3,16 @@
 // `generate` builds both clients (SQLite and PostgreSQL) whatever DATABASE_URL says, since the app picks one at
 // runtime. See docs/decisions/002-prisma-6-driver-adapters.md.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_DATABASE_URL, databaseEngine, sqliteFilePath } from '../prisma/database-url.mjs'
+import {
+  DEFAULT_DATABASE_URL,
+  assertWritableSqliteDirectory,
+  databaseEngine,
+  sqliteFilePath,
+} from '../prisma/database-url.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js')
@@ -47,25 +52,12 @@ function main(args) {
   return runPrisma(args, databaseUrl)
 }
 
-/**
- * SQLite needs to write its file and, beside it, the WAL and journal files. A directory the process cannot write
- * (a volume or bind mount owned by root, the app running as uid 1000) would otherwise fail deep in the engine with
- * "External error id#0".
- */
 function prepareSqliteDirectory(file) {
-  const directory = path.dirname(file)
   try {
-    mkdirSync(directory, { recursive: true })
-    accessSync(directory, constants.W_OK)
-    if (existsSync(file)) accessSync(file, constants.R_OK | constants.W_OK)
+    assertWritableSqliteDirectory(file)
     return true
   } catch (error) {
-    const uid = process.getuid?.() ?? 'this user'
-    console.error(
-      `The SQLite database ${file} is not writable by uid ${uid} (${error.code ?? error.message}). ` +
-        `Give that uid the folder ${directory} (e.g. \`chown -R ${uid} <host folder>\` for a bind mount), ` +
-        'use a new named volume, or set DATABASE_URL to a writable place.',
-    )
+    console.error(error.message)
     return false
   }
 }
