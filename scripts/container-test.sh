@@ -69,7 +69,13 @@ rootfs=$cache/bookworm-minbase-$(date +%Y%m%d).tar
 if [ ! -s "$rootfs" ]; then
   log "mmdebstrap bookworm minbase"
   mkdir -p "$cache" && rm -f "$cache"/bookworm-minbase-*.tar
-  mmdebstrap --variant=minbase --quiet bookworm "$rootfs.partial" http://deb.debian.org/debian </dev/null
+  # The Debian mirror this machine's apt is set up with (its sources files, pasted as they are).
+  sources=()
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -s "$file" ] && sources+=("$file")
+  done
+  ((${#sources[@]})) || fail "no apt sources in /etc/apt to build the base image from"
+  mmdebstrap --variant=minbase --quiet bookworm "$rootfs.partial" "${sources[@]}" </dev/null
   mv "$rootfs.partial" "$rootfs"
 fi
 pm image exists localhost/debian:bookworm-minbase || pm import --quiet "$rootfs" localhost/debian:bookworm-minbase >/dev/null
