@@ -109,7 +109,12 @@ function createPostgresqlDb(url: string): Db {
   // One pool for Prisma and the driver's statements.
   const pool = new pg.Pool({ connectionString: url, max: POSTGRESQL_POOL_SIZE })
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
-  pool.on('error', (error) => console.error(`Database connection lost (${describeDbError(error)})`))
+  const lost = (error: Error) => console.error(`Database connection lost (${describeDbError(error)})`)
+  pool.on('error', lost)
+  // The pool only listens on idle connections; one checked out (a transaction between statements) that the server
+  // ends (a restart, a failover) emits 'error' on the client, which would otherwise crash the process. Its
+  // pending query fails on its own, and the pool discards the broken connection when it is released.
+  pool.on('connect', (client) => client.on('error', lost))
   const client = new PostgresqlClient({ adapter: new PrismaPg(pool) }) as unknown as SqliteClient
   const names = new Map<string, string>()
   const driver: DbDriver = {

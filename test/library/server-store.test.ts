@@ -5,6 +5,7 @@ import { sleep } from '~/lib/auth0/single-flight'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import { createAuthenticator, login, startHarness, type Harness } from '../support/auth-harness'
 import { createTestDatabase, type Engine, type TestDatabase } from '../sessions/databases'
+import { closePostgres, lockSqlite } from '../support/outages'
 
 /** The library on the stack's Prisma store (versioned rows, leases, revocation), on both engines. */
 describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma store (%s)', (engine) => {
@@ -68,6 +69,30 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
     )
     await harness.emulator.control.clearFaults()
   })
+
+  it(
+    'stores a refresh Auth0 answered while the database was briefly down: rotation spent the old token',
+    { timeout: 30_000 },
+    async () => {
+      const browser = await loggedIn()
+      await sleep(1100)
+      await harness.emulator.control.setFaults({ token: { delayMs: 300, times: 1 } })
+      const refreshing = harness.auth.getSessionInfo(browser.request('/'))
+      await sleep(100)
+      // The token call is in flight; the write after it meets the outage (SQLite: a writer holds the lock past
+      // the 5 s busy timeout; PostgreSQL: connections refused).
+      const restore = engine === 'sqlite' ? lockSqlite(database.url) : await closePostgres(database.url)
+      await sleep(engine === 'sqlite' ? 6000 : 1500)
+      await restore()
+      const refreshed = await refreshing
+      expect(refreshed.lastRefreshedAt).not.toBeNull()
+      // The stored refresh token is the rotated one: the next refresh works (reuse interval 0 at the emulator).
+      await sleep(1100)
+      const again = await harness.auth.getSessionInfo(browser.request('/'))
+      expect(again.lastRefreshedAt).toBeGreaterThan(refreshed.lastRefreshedAt!)
+      await harness.emulator.control.clearFaults()
+    },
+  )
 
   it('deletes the pre-login row at login (new id) and keeps its values', async () => {
     const browser = new AppBrowser()

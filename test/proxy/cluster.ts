@@ -1,3 +1,4 @@
+import type { RefreshTokenSettings } from '../../dev/auth0-emulator/config'
 import { startEmulator, type EmulatorTtl, type RunningEmulator } from '../../dev/auth0-emulator/server'
 import {
   createTestDatabase,
@@ -37,7 +38,13 @@ export interface ProxyCluster {
  * TRUST_PROXY=true (any loopback peer) could not tell the proxy from a client connecting directly.
  */
 export async function startProxyCluster(
-  options: { postgresAdminUrl?: string; ttl?: Partial<EmulatorTtl>; env?: Record<string, string> } = {},
+  options: {
+    postgresAdminUrl?: string
+    ttl?: Partial<EmulatorTtl>
+    env?: Record<string, string>
+    /** The application's refresh token settings at the tenant (default: a new application's). */
+    refreshTokens?: Partial<RefreshTokenSettings>
+  } = {},
 ): Promise<ProxyCluster> {
   const [proxyPort, ...appPorts] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
   const origin = `https://localhost:${proxyPort}`
@@ -48,6 +55,7 @@ export async function startProxyCluster(
     clients: [
       {
         ...testClient,
+        refreshTokens: options.refreshTokens,
         redirectUris: [`${origin}/auth/callback`],
         logoutUrls: [origin, `${origin}/`],
         // The IdP reaches one instance directly, as a load balancer would pick one.

@@ -5,6 +5,7 @@ import { httpLogin, testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { startEmbeddedPostgres, type EmbeddedServer } from '../support/postgres'
 import { startProxyCluster, type ProxyCluster } from './cluster'
+import type { RunningApp } from '../support/app-server'
 
 /**
  * Issue 13 item 7: USERS signed-in users across three instances behind nginx for SECONDS, while (a) one instance
@@ -57,6 +58,9 @@ describe('faults under load behind the TLS proxy', () => {
       // outage; a 10 s outage is shorter than that margin, so no token expires for it. (A token that does expire
       // while Auth0 is down ends the session by design: test/security/faults.test.ts.)
       ttl: { accessToken: 60 },
+      // The tenant as the README advises for production: rotation on with a reuse interval, so a refresh whose
+      // answer died with a SIGKILLed instance can be retried with the previous token.
+      refreshTokens: { rotation: true, reuseIntervalSeconds: 30 },
       env: { STACK_TEST_ROUTES: 'true' },
     })
   })
@@ -82,6 +86,7 @@ describe('faults under load behind the TLS proxy', () => {
       })
 
       const outcomes: Outcome[] = []
+      const crashed: RunningApp[] = []
       const started = Date.now()
       const deadline = started + seconds * 1000
       let fault: Fault = 'baseline'
@@ -98,6 +103,7 @@ describe('faults under load behind the TLS proxy', () => {
         const slot = (seconds * 1000) / 4
         await pause(slot / 2)
         await measure('instance SIGKILL', async () => {
+          crashed.push(cluster.apps[1]!)
           await cluster.apps[1]!.crash()
           await cluster.restartApp(1)
         })
@@ -210,8 +216,14 @@ describe('faults under load behind the TLS proxy', () => {
           `users logged out ${loggedOut}; session writes acknowledged ${acknowledged}, stored ${stored}, lost ${lost}`,
       )
       console.table(rows)
+      if (reasons.length) console.info(`logged out: ${reasons.join(' | ')}`)
       const badGateway = (await cluster.nginx.accessLog()).filter((line) => line.startsWith('502 ')).length
       console.info(`nginx 502 answers in its access log: ${badGateway}`)
+      // What the instances logged (library warnings carry an error code, never a token), counted by message.
+      const logged = new Map<string, number>()
+      for (const line of [...cluster.apps, ...crashed].flatMap((app) => app.output().split('\n')))
+        if (/warn|error|unavailable|lost/i.test(line)) logged.set(line, (logged.get(line) ?? 0) + 1)
+      console.info([...logged].map(([line, count]) => `${count}× ${line}`).join('\n') || 'no warnings logged')
 
       expect(wronglyLoggedOut).toEqual([])
       expect(lost).toBe(0)

@@ -10,6 +10,10 @@ import { claimsToKeep, type Credentials, type IdTokenClaims } from './user'
 /** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */
 const recentMs = 60_000
 
+/** Time kept free before the lease expires, so a retried save never races another instance's refresh. */
+const saveMarginMs = 3000
+const saveBackoffMs = (attempt: number) => Math.min(100 * 2 ** attempt, 1000)
+
 export interface RefreshOutcome {
   auth: AuthSession | null
   /** Why the user was removed from the session. */
@@ -212,6 +216,7 @@ export class TokenRefresher {
   ): Promise<RefreshOutcome> {
     const auth = loaded.auth!
     const { sessions } = this.options
+    const started = Date.now()
     let updated: AuthSession
     try {
       const tokens = await operation.run(auth)
@@ -239,11 +244,34 @@ export class TokenRefresher {
         setCookies: setCookies ?? undefined,
       }
     }
-    const setCookies = await sessions.saveAuth(request, loaded, updated)
+    const setCookies = await this.store(request, loaded, updated, started)
     // Logged out (or revoked) while the refresh was in flight: stay logged out.
     if (setCookies === null) return { auth: null, reason: AuthErrorCode.sessionExpired }
     await this.options.onRefreshed(updated)
     return { auth: updated, setCookies }
+  }
+
+  /**
+   * Auth0 has answered, and with rotation the refresh token in the session is now spent: losing this write would
+   * log the user out at the next refresh. So a store that is briefly down (a database restart, a failover) is
+   * retried, within the lease (no other instance refreshes meanwhile), before giving up.
+   */
+  private async store(
+    request: Request,
+    loaded: LoadedSession,
+    updated: AuthSession,
+    started: number,
+  ): Promise<string[] | null> {
+    const deadline = started + Math.max(0, this.options.leaseTtlMs - saveMarginMs)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.sessions.saveAuth(request, loaded, updated)
+      } catch (error) {
+        if (Date.now() + saveBackoffMs(attempt) > deadline) throw error
+        if (attempt === 0) this.options.warn('Storing refreshed tokens failed; retrying', error)
+        await sleep(saveBackoffMs(attempt))
+      }
+    }
   }
 
   private rotationChecked = false
