@@ -6,6 +6,7 @@ import { location } from '../support/browser'
 import { startEmbeddedPostgres, type EmbeddedServer } from '../support/postgres'
 import { startProxyCluster, type ProxyCluster } from './cluster'
 import type { RunningApp } from '../support/app-server'
+import { inParallel } from '../support/parallel'
 
 /**
  * Issue 13 item 7: USERS signed-in users across three instances behind nginx for SECONDS, while (a) one instance
@@ -34,16 +35,6 @@ function errorClasses(outcomes: Outcome[]): string {
     counts.set(String(status), (counts.get(String(status)) ?? 0) + 1)
   }
   return [...counts].map(([status, count]) => `${status}×${count}`).join(' ') || '-'
-}
-
-async function inParallel<T>(count: number, width: number, task: (index: number) => Promise<T>) {
-  const results: T[] = []
-  let next = 0
-  const worker = async () => {
-    for (let index = next++; index < count; index = next++) results[index] = await task(index)
-  }
-  await Promise.all(Array.from({ length: width }, worker))
-  return results
 }
 
 describe('faults under load behind the TLS proxy', () => {

@@ -3,6 +3,7 @@ import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { createPrismaSessionStorage } from '~/sessions.server'
 import { Client, engine, login, withStack, type Stack } from './support'
+import { inParallel } from '../support/parallel'
 
 /**
  * 200 signed-in users on ONE app instance for SECURITY_LOAD_SECONDS (default 60; lower it for a quick local run),
@@ -15,20 +16,6 @@ const loginsPerSecond = 10
 
 let stack: Stack
 withStack((running) => ({ stack } = running))
-
-async function inParallel<T>(
-  count: number,
-  width: number,
-  task: (index: number) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = []
-  let next = 0
-  const worker = async () => {
-    for (let index = next++; index < count; index = next++) results[index] = await task(index)
-  }
-  await Promise.all(Array.from({ length: width }, worker))
-  return results
-}
 
 describe(`load on ${engine}`, () => {
   it(
