@@ -66,16 +66,17 @@ export CONTAINERS_CONF=$work/containers.conf
 # --- node:24-slim, made locally: Debian minbase (cached per day) + this Node 24, its headers, npm, user node ---
 cache=/var/cache/stack-container-test
 rootfs=$cache/bookworm-minbase-$(date +%Y%m%d).tar
-if [ ! -s "$rootfs" ]; then
+if [ ! -f "$rootfs" ] || [ ! -s "$rootfs" ]; then
   log "mmdebstrap bookworm minbase"
-  mkdir -p "$cache" && rm -f "$cache"/bookworm-minbase-*.tar
+  mkdir -p "$cache" && rm -rf "$cache"/bookworm-minbase-*
   # The Debian mirror this machine's apt is set up with (its sources files, pasted as they are).
   sources=()
   for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
     [ -s "$file" ] && sources+=("$file")
   done
   ((${#sources[@]})) || fail "no apt sources in /etc/apt to build the base image from"
-  mmdebstrap --variant=minbase --quiet bookworm "$rootfs.partial" "${sources[@]}" </dev/null
+  # --format=tar: mmdebstrap guesses the format from the name, and "….tar.partial" would make it a directory.
+  mmdebstrap --variant=minbase --format=tar --quiet bookworm "$rootfs.partial" "${sources[@]}" </dev/null
   mv "$rootfs.partial" "$rootfs"
 fi
 pm image exists localhost/debian:bookworm-minbase || pm import --quiet "$rootfs" localhost/debian:bookworm-minbase >/dev/null
