@@ -1,6 +1,6 @@
 import { Auth0RemixServer, createBrowserSessionStorage, SessionStrategy } from '~/lib/auth0'
 import { env } from '~/env.server'
-import { getSessionStorage, sessionCookieName, startSessionCleanup } from '~/sessions.server'
+import { getSessionStorage, sessionCookieName, startSessionCleanup } from '~/session-store.server'
 
 const serverStrategy = env.SESSION_STRATEGY === 'server'
 

@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url'
 import { createCookie, createSessionStorage, type SessionStorage } from '@remix-run/node'
 import { createDb } from '~/db.server'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 import { createTestDatabase, type Engine } from '../test/sessions/databases'
 import { startTestPostgres } from '../test/support/postgres'
 

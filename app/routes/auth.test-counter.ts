@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node'
 import { env } from '~/env.server'
 import { SessionConflictError } from '~/lib/auth0'
 import { assertSameOrigin } from '~/security.server'
-import { getSessionStorage } from '~/sessions.server'
+import { getSessionStorage } from '~/session-store.server'
 
 const headers = { 'Cache-Control': 'no-store' }
 

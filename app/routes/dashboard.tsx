@@ -12,7 +12,7 @@ import { Card } from '~/components/card'
 import { Countdown, LocalTime } from '~/components/local-time'
 import { env } from '~/env.server'
 import { assertSameOrigin } from '~/security.server'
-import { getSessionStorage } from '~/sessions.server'
+import { getSessionStorage } from '~/session-store.server'
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · Remix Auth0 Stack' }]
 

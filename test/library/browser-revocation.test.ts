@@ -7,7 +7,7 @@ import {
   SessionStrategy,
   type SessionDenyList,
 } from '~/lib/auth0'
-import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/session-store.server'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import {
   appOrigin,

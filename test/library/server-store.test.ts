@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Db } from '~/db.server'
-import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/session-store.server'
 import { sleep } from '~/lib/auth0/single-flight'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import { createAuthenticator, login, startHarness, type Harness } from '../support/auth-harness'

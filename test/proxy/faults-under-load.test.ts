@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb } from '~/db.server'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 import { httpLogin, testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { startEmbeddedPostgres, type EmbeddedServer } from '../support/postgres'

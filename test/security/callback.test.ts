@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 import {
   beginLogin,
   Client,

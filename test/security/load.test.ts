@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 import { Client, engine, login, withStack, type Stack } from './support'
 import { inParallel } from '../support/parallel'
 

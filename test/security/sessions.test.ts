@@ -5,7 +5,7 @@ import { generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testClient, testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 import {
   Client,
   dashboardStatus,

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline'
 import { createDb } from '~/db.server'
-import { createPrismaSessionStorage } from '~/sessions.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 
 export type LeaseCommand =
   { op: 'acquire'; id: string; ttlMs: number; now: number } | { op: 'release'; id: string }

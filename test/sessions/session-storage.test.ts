@@ -5,7 +5,7 @@ import {
   createPrismaSessionStorage,
   type PrismaSessionStorage,
   type PrismaSessionStorageOptions,
-} from '~/sessions.server'
+} from '~/session-store.server'
 import { createTestDatabase, startLeaseProcess, type Engine, type TestDatabase } from './databases'
 
 const SECRETS = ['current-secret-0123456789abcdef']

@@ -261,7 +261,7 @@ export class Auth0RemixServer {
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
     })
-    this.remember(scope, outcome.setCookies ?? null, loaded)
+    this.queueCookiesForResponse(scope, outcome.setCookies ?? null, loaded)
     scope.resolved = Promise.resolve({ loaded, auth: outcome.auth, reason: outcome.reason })
     if (!outcome.auth) throw new AccessTokenError(outcome.reason ?? AuthErrorCode.refreshFailed)
     const token = defaultAudience
@@ -369,12 +369,12 @@ export class Auth0RemixServer {
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
     if (Date.now() >= auth.expiresAt || (await this.denied(auth))) {
-      this.remember(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
+      this.queueCookiesForResponse(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
     if (!this.refreshDue(auth)) return { loaded, auth }
     const outcome = await this.refresher!.refresh(request, loaded, (current) => this.refreshDue(current))
-    this.remember(scope, outcome.setCookies ?? null, loaded)
+    this.queueCookiesForResponse(scope, outcome.setCookies ?? null, loaded)
     return { loaded, auth: outcome.auth, reason: outcome.reason }
   }
 
@@ -398,7 +398,7 @@ export class Auth0RemixServer {
    * Cookies re-issued during this request, for `applyHeaders`. What counts is where the session lives: a store
    * without ids (a cookie store) needs its new cookie sent whatever `session.strategy` says.
    */
-  private remember(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
+  private queueCookiesForResponse(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
     const inCookie = this.sessions?.config.strategy === SessionStrategy.Browser || !loaded.id
     if (!setCookies || !inCookie) return
     scope.pendingCookies.push(...setCookies)

@@ -142,7 +142,7 @@ export class TokenRefresher {
         if (!known.auth) return known.outcome!
         if (operation.done(known.auth)) return { auth: known.auth, setCookies: known.outcome?.setCookies }
         const outcome = await this.execute(request, { ...loaded, auth: known.auth }, operation)
-        this.remember([cookieAuth, known.auth], outcome)
+        this.cacheOutcomeFor([cookieAuth, known.auth], outcome)
         return outcome
       }),
     )
@@ -312,7 +312,7 @@ export class TokenRefresher {
     }
   }
 
-  private remember(from: AuthSession[], outcome: RefreshOutcome): void {
+  private cacheOutcomeFor(from: AuthSession[], outcome: RefreshOutcome): void {
     const now = Date.now()
     for (const [entry, value] of this.recent) if (now - value.at > recentMs) this.recent.delete(entry)
     for (const auth of from) this.recent.set(tokenHash(auth), { outcome, at: now })

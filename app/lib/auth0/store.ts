@@ -3,7 +3,7 @@
  *
  * `SessionStrategy.Server` works with any Remix `SessionStorage`; a store that also implements these
  * interfaces gets cluster-wide single-flight refresh, lost-update protection and back-channel logout.
- * The stack's Prisma store (`app/sessions.server.ts`) implements all of them.
+ * The stack's Prisma store (`app/session-store.server.ts`) implements all of them.
  */
 
 /** A row-level lease so that one process in a cluster refreshes a session's tokens at a time. */

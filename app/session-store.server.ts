@@ -51,7 +51,7 @@ export type PrismaSessionStorage = SessionStorage &
  * Runs a database call of the store. A failure (database down, locked, timed out) becomes a thrown 503 Response
  * that the app's ErrorBoundary renders as a friendly page, instead of a 500; version conflicts pass through.
  */
-async function available<T>(work: () => Promise<T>): Promise<T> {
+async function orServiceUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (error) {
@@ -199,14 +199,14 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
   const storage = createSessionStorage({
     cookie,
-    createData: async (data, expires) => (await available(() => insert(data, expires))).id,
+    createData: async (data, expires) => (await orServiceUnavailable(() => insert(data, expires))).id,
     // A signed cookie may still carry any JSON value (e.g. forged with a leaked old secret): only our ids are read.
-    readData: (id) => (isSessionId(id) ? available(() => read(id)) : Promise.resolve(null)),
+    readData: (id) => (isSessionId(id) ? orServiceUnavailable(() => read(id)) : Promise.resolve(null)),
     updateData: async (id, data) => {
-      await available(() => update(id, data))
+      await orServiceUnavailable(() => update(id, data))
     },
     deleteData: async (id) => {
-      await available(() => db.session.deleteMany({ where: { id } }))
+      await orServiceUnavailable(() => db.session.deleteMany({ where: { id } }))
     },
   })
 
@@ -218,7 +218,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     async commitSession(session: Session, cookieOptions) {
       const requestedExpiry =
         cookieOptions?.maxAge != null ? new Date(now() + cookieOptions.maxAge * 1000) : cookieOptions?.expires
-      const row = await available(() =>
+      const row = await orServiceUnavailable(() =>
         session.id ? update(session.id, session.data) : insert(session.data, requestedExpiry),
       )
       // A second commit of the same session object (same request) must not conflict with the first.
@@ -229,7 +229,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
     async acquireRefreshLease(sessionId, ttlMs) {
       const at = now()
-      const { count } = await available(() =>
+      const { count } = await orServiceUnavailable(() =>
         db.session.updateMany({
           where: { id: sessionId, OR: [{ leaseUntil: null }, { leaseUntil: { lte: new Date(at) } }] },
           data: { leaseUntil: new Date(at + ttlMs), leaseOwner },
@@ -239,7 +239,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     },
 
     async releaseRefreshLease(sessionId) {
-      await available(() =>
+      await orServiceUnavailable(() =>
         db.session.updateMany({
           where: { id: sessionId, leaseOwner },
           data: { leaseUntil: null, leaseOwner: null },
@@ -250,20 +250,20 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     async revokeSessions({ sid, sub }) {
       const matches = [sid !== undefined && { sid }, sub !== undefined && { sub }].filter((match) => !!match)
       if (matches.length === 0) return 0
-      return (await available(() => db.session.deleteMany({ where: { OR: matches } }))).count
+      return (await orServiceUnavailable(() => db.session.deleteMany({ where: { OR: matches } }))).count
     },
 
     async revokeSession(id) {
-      return (await available(() => db.session.deleteMany({ where: { id } }))).count === 1
+      return (await orServiceUnavailable(() => db.session.deleteMany({ where: { id } }))).count === 1
     },
 
     async revokeOtherSessions(sub, keepId) {
-      return (await available(() => db.session.deleteMany({ where: { sub, id: { not: keepId } } }))).count
+      return (await orServiceUnavailable(() => db.session.deleteMany({ where: { sub, id: { not: keepId } } }))).count
     },
 
     async listSessions(sub) {
       // On the driver, like read(): the dashboard lists sessions on every view. A user has few rows; filter here.
-      const rows = await available(() =>
+      const rows = await orServiceUnavailable(() =>
         db.$driver.query<SummaryRow>(
           `SELECT "id", "sid", "created_at", "updated_at", "expires_at", "idle_expires_at"
            FROM "sessions" WHERE "sub" = $1`,
@@ -285,7 +285,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     },
 
     async useLogoutToken(jti, expiresAt) {
-      return available(async () => {
+      return orServiceUnavailable(async () => {
         try {
           await db.usedLogoutToken.create({ data: { jti, expiresAt } })
           return true
@@ -303,7 +303,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
       const stamp = (date: Date | undefined) => (date ? db.$driver.timestamp(date) : null)
       // A second entry for the same key widens the first: the later cut-off and the later expiry win (timestamps
       // of one format compare in order on both engines).
-      await available(() =>
+      await orServiceUnavailable(() =>
         db.$driver.query(
           `INSERT INTO "session_denials" ("key", "issued_before", "expires_at") VALUES ($1, $2, $3)
            ON CONFLICT ("key") DO UPDATE SET
@@ -320,7 +320,7 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
 
     async isSessionDenied({ sid, sub, issuedAt }) {
       // Every request of the Browser strategy asks: a prepared primary-key lookup on the driver, like read().
-      const rows = await available(() =>
+      const rows = await orServiceUnavailable(() =>
         db.$driver.query<DenialRow>('SELECT "issued_before" FROM "session_denials" WHERE "key" IN ($1, $2)', [
           sid !== undefined ? `sid:${sid}` : 'sid:',
           `sub:${sub}`,
