@@ -27,8 +27,8 @@ export const authenticator = new Auth0RemixServer({
       ? getSessionStorage()
       : createBrowserSessionStorage({
           secrets: env.SESSION_SECRETS,
-          secure: env.APP_DOMAIN.startsWith('https:'),
-          name: sessionCookieName(env.APP_DOMAIN),
+          secure: env.SECURE_COOKIES,
+          name: sessionCookieName(env.SECURE_COOKIES),
         }),
     key: 'user',
     strategy: serverStrategy ? SessionStrategy.Server : SessionStrategy.Browser,

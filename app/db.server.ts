@@ -2,7 +2,8 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { DEFAULT_DATABASE_URL, databaseEngine, sqliteFilePath } from '../prisma/database-url.mjs'
+import { databaseEngine, sqliteFilePath } from '../prisma/database-url.mjs'
+import { env } from '~/env.server'
 import { PrismaClient as PostgresqlClient } from './generated/postgresql/client'
 import { PrismaClient as SqliteClient } from './generated/sqlite/client'
 
@@ -33,12 +34,7 @@ export type Db = SqliteClient & { $driver: DbDriver; $native: NativeConnection }
 export type NativeConnection =
   { engine: 'postgresql'; pool: pg.Pool } | { engine: 'sqlite'; connection: () => Database.Database }
 
-const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
-
-export const dbEngine: 'sqlite' | 'postgresql' = databaseEngine(databaseUrl)
-
 const SQLITE_BUSY_TIMEOUT_MS = 5000
-const POSTGRESQL_POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE) || 10
 
 // WAL lets readers run alongside the writer; with a busy timeout concurrent writers queue instead of failing with
 // SQLITE_BUSY. synchronous=NORMAL is durable against crashes in WAL mode and much faster than FULL.
@@ -59,9 +55,16 @@ function sqliteAdapter(file: string): PrismaBetterSQLite3 {
   return factory
 }
 
-/** A new client for `databaseUrl` (engine chosen by its scheme). Tests use it to reach their own database. */
-export function createDb(url: string): Db {
-  return databaseEngine(url) === 'sqlite' ? createSqliteDb(sqliteFilePath(url)) : createPostgresqlDb(url)
+export interface DbOptions {
+  /** PostgreSQL: the most connections this client opens (Prisma and the driver's statements share them). */
+  poolSize?: number
+}
+
+/** A new client for `url` (engine chosen by its scheme). Tests use it to reach their own database. */
+export function createDb(url: string, options: DbOptions = {}): Db {
+  return databaseEngine(url) === 'sqlite'
+    ? createSqliteDb(sqliteFilePath(url))
+    : createPostgresqlDb(url, options.poolSize ?? 10)
 }
 
 function createSqliteDb(file: string): Db {
@@ -105,9 +108,9 @@ const utcTimestamps = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-function createPostgresqlDb(url: string): Db {
+function createPostgresqlDb(url: string, poolSize: number): Db {
   // One pool for Prisma and the driver's statements.
-  const pool = new pg.Pool({ connectionString: url, max: POSTGRESQL_POOL_SIZE })
+  const pool = new pg.Pool({ connectionString: url, max: poolSize })
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   const lost = (error: Error) => console.error(`Database connection lost (${describeDbError(error)})`)
   pool.on('error', lost)
@@ -154,7 +157,7 @@ function withDriver(
 const globalForDb = globalThis as typeof globalThis & { __appDb?: Db }
 
 function appDb(): Db {
-  return (globalForDb.__appDb ??= createDb(databaseUrl))
+  return (globalForDb.__appDb ??= createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE }))
 }
 
 /** Ends the app's pool or SQLite connections (graceful shutdown); a no-op when the database was never used. */

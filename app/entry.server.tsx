@@ -1,5 +1,6 @@
-// First import on purpose: a bad environment must stop the server at boot, not fail the first request.
-import { env } from '~/env.server'
+// First import on purpose, and validated right away: a bad environment must stop the server at boot, not fail
+// the first request.
+import { env, loadEnv } from '~/env.server'
 import { PassThrough } from 'node:stream'
 import {
   createReadableStreamFromReadable,
@@ -12,6 +13,7 @@ import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { authenticator } from '~/auth.server'
+import type { HeaderReader } from '~/lib/auth0'
 import { rateLimitWindowSeconds } from '~/rate-limit.server'
 import { NonceProvider } from '~/components/nonce'
 import {
@@ -19,18 +21,17 @@ import {
   applySecurityHeaders,
   createNonce,
   isRefusedCrossOriginWrite,
-  type HeaderReader,
   type SecurityOptions,
 } from '~/security.server'
 
 // server.js reaches these through the build (`build.entry.module`): one module graph, one database client.
 export { closeDatabase } from '~/db.server'
 
-const appOrigin = new URL(env.APP_DOMAIN).origin
+loadEnv()
 
 /** For server.js: answer 403 to a cross-origin write before Remix sees it. */
 export function refusesCrossOriginWrite(method: string, pathname: string, headers: HeaderReader): boolean {
-  return isRefusedCrossOriginWrite(method, pathname, headers, appOrigin)
+  return isRefusedCrossOriginWrite(method, pathname, headers, env.APP_ORIGIN)
 }
 
 declare module '@remix-run/node' {
@@ -44,7 +45,7 @@ export const streamTimeout = 5_000
 
 const security: SecurityOptions = {
   auth0Origin: env.AUTH0_ORIGIN,
-  appDomain: env.APP_DOMAIN,
+  https: env.SECURE_COOKIES,
   mode: env.NODE_ENV,
 }
 

@@ -93,6 +93,32 @@ describe('parseEnv', () => {
     expect(failure({ ...development, APP_DOMAIN: 'javascript:alert(1)' })).toMatch(/APP_DOMAIN must be/)
   })
 
+  it('derives the app origin and cookie security from APP_DOMAIN, once', () => {
+    const local = parseEnv({ ...development, APP_DOMAIN: 'http://localhost:3000/app/' })
+    expect([local.APP_ORIGIN, local.SECURE_COOKIES]).toEqual(['http://localhost:3000', false])
+    const deployed = parseEnv({ ...production, APP_DOMAIN: 'https://example.com/app' })
+    expect([deployed.APP_ORIGIN, deployed.SECURE_COOKIES]).toEqual(['https://example.com', true])
+  })
+
+  it('sizes the PostgreSQL pool from DATABASE_POOL_SIZE (default 10) and names a bad value', () => {
+    expect(parseEnv(development).DATABASE_POOL_SIZE).toBe(10)
+    expect(parseEnv({ ...development, DATABASE_POOL_SIZE: '25' }).DATABASE_POOL_SIZE).toBe(25)
+    for (const bad of ['0', 'ten', '2.5', '5000'])
+      expect(failure({ ...development, DATABASE_POOL_SIZE: bad })).toMatch(
+        /^Invalid environment: DATABASE_POOL_SIZE must be/,
+      )
+  })
+
+  it.each(['http://app.localhost:3334', 'http://127.0.0.2:3334', 'http://[::1]:3334'])(
+    "takes %s as a local emulator, by the library's loopback rule",
+    (domain) => {
+      expect(failure({ ...production, AUTH0_DOMAIN: domain })).toMatch(
+        /points at a local emulator in production/,
+      )
+      expect(parseEnv({ ...development, AUTH0_DOMAIN: domain }).AUTH0_ORIGIN).toBe(domain)
+    },
+  )
+
   it('names every missing variable at once', () => {
     const message = failure({})
     for (const name of [

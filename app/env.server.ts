@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { isLoopbackHost } from '~/lib/auth0'
 
 type Mode = 'development' | 'production' | 'test'
 type EnvSource = Record<string, string | undefined>
@@ -34,15 +35,6 @@ const isHttp = (url: URL) => url.protocol === 'https:' || url.protocol === 'http
 const isBareOrigin = (url: URL) =>
   url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
 
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  )
-}
-
 /** A bare host (`tenant.us.auth0.com`) means https; a full origin (`http://127.0.0.1:3334`) is kept as given. */
 function auth0Domain(mode: Mode, allowEmulator: boolean) {
   return required.transform((value, ctx) => {
@@ -55,7 +47,7 @@ function auth0Domain(mode: Mode, allowEmulator: boolean) {
       return z.NEVER
     }
     // The local emulator signs tokens with a key anyone can read: never trust it in production by accident.
-    if (mode === 'production' && !allowEmulator && (url.protocol === 'http:' || isLoopback(url.hostname))) {
+    if (mode === 'production' && !allowEmulator && (url.protocol === 'http:' || isLoopbackHost(url.hostname))) {
       ctx.addIssue({
         code: 'custom',
         message: 'points at a local emulator in production (set ALLOW_AUTH0_EMULATOR=true to allow it)',
@@ -125,6 +117,13 @@ const trustProxy = z
     message: 'must be true, false or a comma-separated list of the proxy addresses (10.0.0.5, 10.0.0.0/24)',
   })
 
+const poolSize = z
+  .string()
+  .regex(/^\d{1,4}$/, 'must be a whole number')
+  .transform(Number)
+  .refine((value) => value >= 1 && value <= 1000, 'must be between 1 and 1000')
+  .default(10)
+
 const port = z
   .string()
   .regex(/^\d{1,5}$/, 'must be a port number')
@@ -150,10 +149,15 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
         .default('server'),
       TRUST_PROXY: trustProxy,
       DATABASE_URL: databaseUrl(mode),
+      DATABASE_POOL_SIZE: poolSize,
       PORT: port,
     })
     .transform(({ AUTH0_DOMAIN, SESSION_SECRET, TRUST_PROXY, ...rest }) => ({
       ...rest,
+      /** APP_DOMAIN's origin: what browsers send as `Origin` from the app's own pages. */
+      APP_ORIGIN: new URL(rest.APP_DOMAIN).origin,
+      /** Cookies are Secure (and the session cookie `__Host-`) when the app is served over https. */
+      SECURE_COOKIES: rest.APP_DOMAIN.startsWith('https:'),
       TRUST_PROXY: TRUST_PROXY !== 'false',
       NODE_ENV: mode,
       ALLOW_AUTH0_EMULATOR: allowEmulator,
@@ -189,4 +193,18 @@ function invalidEnvironment(problems: string[]): Error {
   return new Error(`Invalid environment: ${problems.join('; ')}`)
 }
 
-export const env = parseEnv(process.env)
+let parsed: Env | undefined
+
+/** The validated environment, parsed once; throws naming every bad variable. entry.server.tsx calls it at boot. */
+export function loadEnv(): Env {
+  return (parsed ??= parseEnv(process.env))
+}
+
+/**
+ * The app's configuration: every setting, and every value derived from one, comes from here. Parsed on first use,
+ * so modules that scripts, benchmarks and tests share with the app (the database factory) import without a full
+ * environment; the server still validates it at boot (entry.server.tsx).
+ */
+export const env: Env = new Proxy({} as Env, {
+  get: (_target, name) => loadEnv()[name as keyof Env],
+})

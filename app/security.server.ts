@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import { isCrossOrigin, type HeaderReader } from '~/lib/auth0'
 
 export interface SecurityOptions {
   /** The Auth0 origin: the login form's POST to /auth/auth0 redirects there, and avatars may be served from it. */
   auth0Origin: string
-  /** The app's public URL: HSTS is only sent when it is https. */
-  appDomain: string
+  /** Whether the app is served over https: only then is HSTS sent. */
+  https: boolean
   mode: 'development' | 'production' | 'test'
 }
 
@@ -45,37 +46,10 @@ export function applySecurityHeaders(headers: Headers, options: SecurityOptions,
     'Permissions-Policy',
     'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()',
   )
-  if (options.appDomain.startsWith('https:')) {
+  if (options.https) {
     headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains')
   }
   headers.delete('X-Powered-By')
-}
-
-/** Anything that reads request headers by name: a Fetch `Headers`, or the Node server's `req.get` wrapped. */
-export interface HeaderReader {
-  get(name: string): string | null
-}
-
-/**
- * Browsers send `Origin` on every POST; without it, Fetch Metadata (`Sec-Fetch-Site`) decides. A request with
- * neither (curl, a server) is not a browser acting for a user, so CSRF does not apply to it.
- */
-export function isCrossOrigin(headers: HeaderReader, appOrigin: string): boolean {
-  const origin = headers.get('Origin')
-  const site = headers.get('Sec-Fetch-Site')
-  return origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
-}
-
-/** CSRF guard for state-changing routes: only a request sent by this app's own pages passes. Throws a 403. */
-export function assertSameOrigin(request: Request, appOrigin: string): void {
-  if (isCrossOrigin(request.headers, appOrigin)) throw crossOriginRefused()
-}
-
-export function crossOriginRefused(): Response {
-  return new Response('Forbidden: cross-origin request', {
-    status: 403,
-    headers: { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
-  })
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createCookie, createSessionStorage } from '@remix-run/node'
 import type { Session, SessionData, SessionStorage } from '@remix-run/node'
 import { db as appDb, databaseUnavailable, describeDbError } from '~/db.server'
+import { env } from '~/env.server'
 import type { Db } from '~/db.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from '~/lib/auth0/store'
 import type {
@@ -364,24 +365,17 @@ let appStorage: PrismaSessionStorage | undefined
  * no Domain, so a sibling subdomain or a plain-http response cannot plant or overwrite it. Plain http (local
  * development) cannot hold such a cookie, hence the plain name there.
  */
-export function sessionCookieName(appDomain: string): string {
-  return appDomain.startsWith('https:') ? '__Host-session' : '__session'
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-session' : '__session'
 }
 
-/** The app's session storage: SESSION_SECRET (comma-separated, newest first), Secure when APP_DOMAIN is https. */
+/** The app's session storage: SESSION_SECRET's secrets (newest first), Secure when APP_DOMAIN is https. */
 export function getSessionStorage(): PrismaSessionStorage {
-  if (appStorage) return appStorage
-  const secrets = (process.env.SESSION_SECRET ?? '')
-    .split(',')
-    .map((secret) => secret.trim())
-    .filter(Boolean)
-  if (secrets.length === 0) throw new Error('SESSION_SECRET must hold at least one secret')
-  const appDomain = process.env.APP_DOMAIN ?? ''
-  appStorage = createPrismaSessionStorage({
+  appStorage ??= createPrismaSessionStorage({
     db: appDb,
-    secrets,
-    secure: appDomain.startsWith('https:'),
-    cookieName: sessionCookieName(appDomain),
+    secrets: env.SESSION_SECRETS,
+    secure: env.SECURE_COOKIES,
+    cookieName: sessionCookieName(env.SECURE_COOKIES),
   })
   return appStorage
 }

@@ -2,15 +2,15 @@ import type { ActionFunctionArgs } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
 import { authenticator } from '~/auth.server'
 import { env } from '~/env.server'
+import { assertSameOrigin } from '~/lib/auth0'
 import { enforceRateLimit } from '~/rate-limit.server'
-import { assertSameOrigin } from '~/security.server'
 
 export const loader = () => redirect('/login')
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await enforceRateLimit(context, 'auth')
   // Login CSRF: another site must not be able to start (and steer) a login in the user's browser.
-  assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
+  assertSameOrigin(request, env.APP_ORIGIN)
   const form = await request.formData().catch(() => null)
   if (!form) throw new Response('Bad Request', { status: 400, headers: { 'Cache-Control': 'no-store' } })
   const text = (name: string) => {

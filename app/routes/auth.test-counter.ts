@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { env } from '~/env.server'
-import { SessionConflictError } from '~/lib/auth0'
-import { assertSameOrigin } from '~/security.server'
+import { assertSameOrigin, SessionConflictError } from '~/lib/auth0'
 import { getSessionStorage } from '~/session-store.server'
 
 const headers = { 'Cache-Control': 'no-store' }
@@ -14,7 +13,7 @@ const headers = { 'Cache-Control': 'no-store' }
 export async function action({ request }: ActionFunctionArgs) {
   if (process.env.STACK_TEST_ROUTES !== 'true' || env.SESSION_STRATEGY !== 'server')
     throw new Response('Not Found', { status: 404 })
-  assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
+  assertSameOrigin(request, env.APP_ORIGIN)
   const storage = getSessionStorage()
   for (let attempt = 0; attempt < 20; attempt++) {
     const session = await storage.getSession(request.headers.get('Cookie'))

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { callProtectedApi } from '~/api.server'
 import { authenticator } from '~/auth.server'
-import type { SessionInfo } from '~/lib/auth0'
+import { assertSameOrigin, type SessionInfo } from '~/lib/auth0'
 import { ActiveSessions, type ActiveSession } from '~/components/active-sessions'
 import { ApiCall } from '~/components/api-call'
 import { Avatar } from '~/components/avatar'
@@ -11,7 +11,6 @@ import { buttonClass } from '~/components/button'
 import { Card } from '~/components/card'
 import { Countdown, LocalTime } from '~/components/local-time'
 import { env } from '~/env.server'
-import { assertSameOrigin } from '~/security.server'
 import { getSessionStorage } from '~/session-store.server'
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · Remix Auth0 Stack' }]
@@ -57,7 +56,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
 
 export async function action({ request, context }: ActionFunctionArgs) {
   // Both intents act as the user: only this app's own pages may ask for them.
-  assertSameOrigin(request, new URL(env.APP_DOMAIN).origin)
+  assertSameOrigin(request, env.APP_ORIGIN)
   const info = await authenticator.getSessionInfo(request, context)
   const intent = (await request.formData()).get('intent')
   if (intent === 'call-api') return { intent, answer: await callProtectedApi(request, context) }

@@ -28,7 +28,7 @@ export default function Logout() {
           <Link to="/dashboard" className={buttonClass('secondary')}>
             Cancel
           </Link>
-          <form method="post" action="/auth/logout">
+          <form method="post">
             <button type="submit" className={buttonClass('primary', 'w-full')}>
               Log out
             </button>

@@ -39,7 +39,7 @@ async function loginAndLogout(): Promise<void> {
   const page = await dashboard(browser)
   const html = await page.text()
   expect(page.status === 200 && html.includes(email), `/dashboard answered ${page.status} without the user`)
-  const logout = browser.store(await fetch(browser.post('/auth/logout'), { redirect: 'manual' }))
+  const logout = browser.store(await fetch(browser.post('/logout'), { redirect: 'manual' }))
   expect(logout.status === 302, `logout answered ${logout.status}`)
   const after = await dashboard(browser)
   expect(after.status === 302, `/dashboard after logout answered ${after.status}, not a redirect to login`)

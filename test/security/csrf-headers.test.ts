@@ -55,23 +55,24 @@ describe('CSRF', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toMatch(/<form[^>]*method="post"/)
     expect(await dashboardStatus(browser)).toBe(200)
-    const out = await browser.submit('/auth/logout')
+    const out = await browser.submit('/logout')
     expect(location(out).pathname).toBe('/v2/logout')
     expect(await dashboardStatus(browser)).toBe(302)
+  })
+
+  it('has one logout endpoint: /auth/logout is gone', async () => {
+    const browser = await loggedIn(stack)
+    expect((await browser.submit('/auth/logout')).status).toBe(404)
+    expect(await dashboardStatus(browser)).toBe(200)
   })
 
   it.each(['origin', 'fetch-metadata'] as const)(
     'refuses a cross-site logout (%s) and keeps the session',
     async (how) => {
       const browser = await loggedIn(stack)
-      for (const [path, page] of [
-        ['/auth/logout', false],
-        ['/logout', true],
-      ] as const) {
-        const response = await crossSitePost(browser, path, how)
-        expect(watch.found(await response.clone().text()), `${path} is a page: ${page}`).toEqual([])
-        await expectRefused(response)
-      }
+      const response = await crossSitePost(browser, '/logout', how)
+      expect(watch.found(await response.clone().text())).toEqual([])
+      await expectRefused(response)
       expect(await dashboardStatus(browser)).toBe(200)
     },
   )
@@ -200,7 +201,7 @@ describe('open redirects', () => {
   it('sends logout only back to the app', async () => {
     for (const payload of payloads.slice(0, 12)) {
       const browser = await loggedIn(stack)
-      const out = await browser.submit(`/auth/logout?returnTo=${encodeURIComponent(payload)}`, {
+      const out = await browser.submit(`/logout?returnTo=${encodeURIComponent(payload)}`, {
         returnTo: payload,
       })
       const returnTo = location(out).searchParams.get('returnTo')!

@@ -7,6 +7,7 @@ import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl } from './logout.server'
 import type { Auth0RemixServerOptions, AuthorizeOptions, HandleCallbackOptions } from './options'
+import { isSecureContext } from './origins'
 import { currentPath, safeRedirect, withQuery } from './redirects'
 import { TokenRefresher } from './refresh.server'
 import { Sealer } from './secrets.server'
@@ -77,7 +78,7 @@ export class Auth0RemixServer {
       clockToleranceSeconds,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
-    const formPost = clientDetails.usePost !== false && secureContext(callback)
+    const formPost = clientDetails.usePost !== false && isSecureContext(callback)
     if (clientDetails.usePost !== false && !formPost) {
       // form_post needs a SameSite=None cookie, which must be Secure: on plain http (a LAN address, a container
       // name) the browser drops it and every login would end in invalid_state.
@@ -559,13 +560,6 @@ export class AccessTokenError extends AuthError {
 /** Remix's cookie storage and ours refuse a session over the browsers' 4 KB per cookie (our chunks: 8). */
 function tooLargeForCookie(error: unknown): boolean {
   return error instanceof Error && /cookie length will exceed|too large for the browser/i.test(error.message)
-}
-
-/** Where browsers keep Secure cookies: https, and http on localhost / loopback addresses. */
-function secureContext(url: URL): boolean {
-  if (url.protocol === 'https:') return true
-  const host = url.hostname
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host)
 }
 
 /** A Request from any fetch implementation (undici, a polyfill, another realm): `instanceof` would miss it. */

@@ -14,6 +14,13 @@ export type {
   ClientDetails,
   HandleCallbackOptions,
 } from './options'
+export {
+  assertSameOrigin,
+  isCrossOrigin,
+  isLoopbackHost,
+  isSecureContext,
+  type HeaderReader,
+} from './origins'
 export { safeRedirect } from './redirects'
 export type { AuthSession } from './session.server'
 export {

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { createRemoteJWKSet } from 'jose'
 import { AuthError, AuthErrorCode } from './errors'
+import { isLoopbackHost } from './origins'
 
 export interface IssuerOptions {
   /** `tenant.us.auth0.com`, `https://tenant.us.auth0.com` or, for the local emulator, `http://127.0.0.1:3334`. */
@@ -11,13 +12,11 @@ export interface IssuerOptions {
   metadataMaxAgeMs?: number
 }
 
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
 /** Auth0's issuer is the tenant origin with a trailing slash; plain http is allowed only on loopback. */
 export function issuerFromDomain(domain: string): URL {
   const withScheme = /^https?:\/\//i.test(domain) ? domain : `https://${domain}`
   const url = new URL(withScheme)
-  if (url.protocol === 'http:' && !loopbackHosts.has(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new Error(`Auth0 domain must use https (got ${url.origin})`)
   }
   return new URL(`${url.origin}/`)

@@ -1,3 +1,4 @@
+import { assertSameOrigin } from './origins'
 import type { Issuer } from './issuer.server'
 import type { Auth0RemixServerOptions } from './options'
 
@@ -28,8 +29,5 @@ export function assertSameOriginPost(request: Request, appOrigin: string): void 
   if (request.method !== 'POST') {
     throw new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } })
   }
-  const origin = request.headers.get('Origin')
-  const site = request.headers.get('Sec-Fetch-Site')
-  const crossSite = origin ? origin !== appOrigin : site !== null && site !== 'same-origin' && site !== 'none'
-  if (crossSite) throw new Response('Forbidden: cross-origin request', { status: 403 })
+  assertSameOrigin(request, appOrigin)
 }
