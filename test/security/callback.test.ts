@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
+import { seededRandom, type SeededRandom } from '../support/random'
 import { createPrismaSessionStorage } from '~/session-store.server'
 import {
   beginLogin,
@@ -222,17 +223,15 @@ const paths = [
   '/auth/backchannel-logout',
 ]
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
-
 /** Random junk of every shape the parsers might trip on. */
-function randomValue(): string {
-  switch (Math.floor(Math.random() * 9)) {
+function randomValue(random: SeededRandom): string {
+  switch (random.int(9)) {
     case 0:
-      return randomBytes(Math.floor(Math.random() * 64)).toString('base64url')
+      return random.bytes(random.int(64)).toString('base64url')
     case 1:
-      return 'A'.repeat(Math.floor(Math.random() * 6000))
+      return 'A'.repeat(random.int(6000))
     case 2:
-      return '%' + randomBytes(2).toString('hex').slice(0, 3) + '%E0%A4%A%zz'
+      return '%' + random.bytes(2).toString('hex').slice(0, 3) + '%E0%A4%A%zz'
     case 3:
       return '\u0000\u202e𝕏"\'<script>alert(1)</script>'
     case 4:
@@ -242,48 +241,56 @@ function randomValue(): string {
     case 6:
       return 'access_denied'
     case 7:
-      return Math.random().toString(36).slice(2).repeat(3)
+      return random.bytes(6).toString('hex').repeat(3)
     default:
       return ''
   }
 }
 
 /** Cookie values must be legal header text; junk in every other respect. */
-function randomCookieValue(): string {
-  return pick([
-    randomBytes(40).toString('base64url'),
-    `s%3A${randomBytes(32).toString('base64url')}.${randomBytes(32).toString('base64')}`,
-    'eyJ' + randomBytes(200).toString('base64url'),
-    '%E0%A4%A',
-    'x'.repeat(3000),
-    '""',
-  ])
+function randomCookieValue(random: SeededRandom): string {
+  switch (random.int(6)) {
+    case 0:
+      return random.bytes(40).toString('base64url')
+    case 1:
+      return `s%3A${random.bytes(32).toString('base64url')}.${random.bytes(32).toString('base64')}`
+    case 2:
+      return 'eyJ' + random.bytes(200).toString('base64url')
+    case 3:
+      return '%E0%A4%A'
+    case 4:
+      return 'x'.repeat(3000)
+    default:
+      return '""'
+  }
 }
 
-function randomInput(origin: string): { url: string; init: RequestInit } {
+function randomInput(random: SeededRandom, origin: string): { url: string; init: RequestInit } {
+  const { pick } = random
   const method = pick(methods)
   const query = new URLSearchParams()
   const fields = new URLSearchParams()
-  for (let i = Math.floor(Math.random() * 5); i > 0; i--) query.append(pick(paramNames), randomValue())
-  for (let i = Math.floor(Math.random() * 5); i > 0; i--) fields.append(pick(paramNames), randomValue())
+  for (let i = random.int(5); i > 0; i--) query.append(pick(paramNames), randomValue(random))
+  for (let i = random.int(5); i > 0; i--) fields.append(pick(paramNames), randomValue(random))
   const headers = new Headers({ 'X-Forwarded-For': freshIp() })
-  const cookies = Array.from({ length: Math.floor(Math.random() * 4) }, () => {
+  const cookies = Array.from({ length: random.int(4) }, () => {
     const name = pick(cookieNames)
-    return `${name === '__a0tx_' ? name + randomBytes(8).toString('hex') : name}=${randomCookieValue()}`
+    return `${name === '__a0tx_' ? name + random.bytes(8).toString('hex') : name}=${randomCookieValue(random)}`
   })
   if (cookies.length) headers.set('Cookie', cookies.join('; '))
-  if (Math.random() < 0.5) headers.set('Origin', pick(['null', origin, 'https://evil.example']))
-  if (Math.random() < 0.3) headers.set('Sec-Fetch-Site', pick(['cross-site', 'same-origin', 'none']))
+  if (random.chance(0.5)) headers.set('Origin', pick(['null', origin, 'https://evil.example']))
+  if (random.chance(0.3)) headers.set('Sec-Fetch-Site', pick(['cross-site', 'same-origin', 'none']))
   let body: string | undefined
-  if (method !== 'GET' && method !== 'HEAD' && Math.random() < 0.9) {
+  if (method !== 'GET' && method !== 'HEAD' && random.chance(0.9)) {
     const type = pick(contentTypes)
     if (type) headers.set('Content-Type', type)
-    body = pick([
-      fields.toString(),
-      `--zz\r\nContent-Disposition: form-data; name="code"\r\n\r\n${randomValue()}\r\n--zz`,
-      JSON.stringify(Object.fromEntries(fields)),
-      randomBytes(Math.floor(Math.random() * 2048)).toString('latin1'),
-    ])
+    const bodies = [
+      () => fields.toString(),
+      () => `--zz\r\nContent-Disposition: form-data; name="code"\r\n\r\n${randomValue(random)}\r\n--zz`,
+      () => JSON.stringify(Object.fromEntries(fields)),
+      () => random.bytes(random.int(2048)).toString('latin1'),
+    ]
+    body = pick(bodies)()
   }
   const search = query.toString()
   return { url: `${origin}${pick(paths)}${search ? `?${search}` : ''}`, init: { method, headers, body } }
@@ -307,10 +314,12 @@ describe('callback fuzzing', () => {
       const statuses = new Map<number, number>()
       const failures: string[] = []
       const deadline = Date.now() + seconds * 1000
+      // One seeded sequence of inputs: FUZZ_SEED=<seed> replays them (the order across workers may differ).
+      const random = seededRandom()
       let inputs = 0
       const worker = async () => {
         while (Date.now() < deadline && inputs < target) {
-          const { url, init } = randomInput(stack.origin)
+          const { url, init } = randomInput(random, stack.origin)
           inputs++
           try {
             const response = await fetch(url, {
@@ -338,7 +347,7 @@ describe('callback fuzzing', () => {
       }
       await Promise.all(Array.from({ length: 8 }, worker))
       console.info(
-        `callback fuzz: ${inputs} inputs in ${((Date.now() - deadline) / 1000 + seconds).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+        `callback fuzz (FUZZ_SEED=${random.seed}): ${inputs} inputs in ${((Date.now() - deadline) / 1000 + seconds).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
       )
       if (failures.length)
         console.error(
@@ -349,7 +358,7 @@ describe('callback fuzzing', () => {
             .slice(0, 10)
             .join('\n'),
         )
-      expect(failures.slice(0, 20)).toEqual([])
+      expect(failures.slice(0, 20), `replay with FUZZ_SEED=${random.seed}`).toEqual([])
       expect(inputs).toBeGreaterThan(500)
       expect(await sessionCount(stack)).toBe(before)
       const health = await fetch(`${stack.origin}/healthz`)
