@@ -25,10 +25,28 @@ export interface DbDriver {
 
 /**
  * The app's Prisma client, plus `$driver`. Both generated clients have the same models (prisma/sqlite and
- * prisma/postgresql are kept identical), so the app is typed against the SQLite one and the PostgreSQL one is used
- * through that type.
+ * prisma/postgresql: test/sessions/schema-drift.test.ts), so the app is typed against the SQLite one and uses the
+ * PostgreSQL one through that type (`asAppClient`).
  */
 export type Db = SqliteClient & { $driver: DbDriver; $native: NativeConnection }
+
+type Model = 'session' | 'usedLogoutToken' | 'rateLimit' | 'sessionDenial'
+type Row<Client extends SqliteClient | PostgresqlClient, M extends Model> = Awaited<
+  ReturnType<Client[M]['findFirstOrThrow']>
+>
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** `true` only when every model's row is the same in both clients. */
+type SameRows = { [M in Model]: Same<Row<SqliteClient, M>, Row<PostgresqlClient, M>> }[Model] extends true
+  ? true
+  : false
+
+/**
+ * TypeScript cannot relate the two clients' generic delegate types (separate declarations), but it can compare
+ * what they return: callers pass `true`, which fails to compile as soon as a column differs between the clients.
+ */
+function asAppClient(client: SqliteClient | PostgresqlClient, _rowsMatch: SameRows): SqliteClient {
+  return client as SqliteClient
+}
 
 /** The driver's own connection, for libraries that bring their SQL (the rate limiter's store). */
 export type NativeConnection =
@@ -118,7 +136,7 @@ function createPostgresqlDb(url: string, poolSize: number): Db {
   // ends (a restart, a failover) emits 'error' on the client, which would otherwise crash the process. Its
   // pending query fails on its own, and the pool discards the broken connection when it is released.
   pool.on('connect', (client) => client.on('error', lost))
-  const client = new PostgresqlClient({ adapter: new PrismaPg(pool) }) as unknown as SqliteClient
+  const client = asAppClient(new PostgresqlClient({ adapter: new PrismaPg(pool) }), true)
   const names = new Map<string, string>()
   const driver: DbDriver = {
     async query<Row>(sql: string, values: unknown[]) {
