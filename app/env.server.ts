@@ -47,7 +47,11 @@ function auth0Domain(mode: Mode, allowEmulator: boolean) {
       return z.NEVER
     }
     // The local emulator signs tokens with a key anyone can read: never trust it in production by accident.
-    if (mode === 'production' && !allowEmulator && (url.protocol === 'http:' || isLoopbackHost(url.hostname))) {
+    if (
+      mode === 'production' &&
+      !allowEmulator &&
+      (url.protocol === 'http:' || isLoopbackHost(url.hostname))
+    ) {
       ctx.addIssue({
         code: 'custom',
         message: 'points at a local emulator in production (set ALLOW_AUTH0_EMULATOR=true to allow it)',
