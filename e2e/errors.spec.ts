@@ -17,7 +17,7 @@ const loginErrors: [code: string, title: string, action: 'Try again' | 'Sign in 
   ['session_expired', 'Your session has expired', 'Sign in again'],
   ['refresh_failed', 'You have been signed out', 'Sign in again'],
   ['reauthentication_required', 'Please confirm it is you', 'Sign in again'],
-  ['rate_limited', 'Too many attempts', 'Try again'],
+  ['session_too_large', "We couldn't keep you signed in", 'Try again'],
   ['unknown_error', 'Something went wrong', 'Try again'],
   ['something_new', 'Something went wrong', 'Try again'],
   ['<script>', 'Something went wrong', 'Try again'],

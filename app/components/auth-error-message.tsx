@@ -79,9 +79,9 @@ const copy: Record<string, AuthErrorCopy> = {
     action: signInAgain,
     tone: 'info',
   },
-  rate_limited: {
-    title: 'Too many attempts',
-    text: 'Please wait a moment before trying again.',
+  session_too_large: {
+    title: "We couldn't keep you signed in",
+    text: 'Your sign-in worked, but this app could not save it. Please try again; if it keeps happening, contact us.',
     action: tryAgain,
     tone: 'error',
   },

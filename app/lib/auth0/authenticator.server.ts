@@ -413,7 +413,7 @@ export class Auth0RemixServer {
       if (scope.pendingCookies.length)
         this.warn(
           'A refreshed session cookie was never sent: call applyHeaders in this route',
-          new AuthError('cookie_not_sent', 'Set-Cookie not applied'),
+          new AuthError(AuthErrorCode.cookieNotSent, 'Set-Cookie not applied'),
         )
     }, unsentCookieCheckMs).unref()
   }

@@ -39,8 +39,8 @@ export function toTokenError(error: unknown): TokenError {
 }
 
 /**
- * Codes put in `?error=` on failure redirects. Auth0's own codes (access_denied, login_required, …) are passed
- * through as they come; these are the library's.
+ * Every code the library gives an `AuthError`: the ones put in `?error=` on failure redirects, and two that are
+ * only logged as warnings. Auth0's own codes (access_denied, login_required, …) are passed through as they come.
  */
 export const AuthErrorCode = {
   missingState: 'missing_state',
@@ -57,6 +57,10 @@ export const AuthErrorCode = {
   reauthenticationRequired: 'reauthentication_required',
   orgMismatch: 'org_mismatch',
   unknown: 'unknown_error',
+  /** Logged, never redirected with: a refreshed Browser-strategy cookie that no `applyHeaders` call sent. */
+  cookieNotSent: 'cookie_not_sent',
+  /** Logged, never redirected with: `refreshTokenRotationEnabled` disagrees with what the tenant does. */
+  rotationMismatch: 'rotation_mismatch',
 } as const
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode]
 

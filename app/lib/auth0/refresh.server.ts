@@ -290,7 +290,7 @@ export class TokenRefresher {
       rotation
         ? 'refreshTokenRotationEnabled is true but Auth0 sent no new refresh token: turn Rotation on for this application, or set the option to false'
         : 'refreshTokenRotationEnabled is false but Auth0 rotated the refresh token: set the option to true',
-      new AuthError('rotation_mismatch', 'refreshTokenRotationEnabled does not match the tenant'),
+      new AuthError(AuthErrorCode.rotationMismatch, 'refreshTokenRotationEnabled does not match the tenant'),
     )
   }
 
