@@ -60,9 +60,10 @@ describe('CSRF', () => {
     expect(await dashboardStatus(browser)).toBe(302)
   })
 
-  it('has one logout endpoint: /auth/logout is gone', async () => {
+  it('has one logout endpoint: /auth/logout is gone (the catch-all page: 404, and 405 to a POST)', async () => {
     const browser = await loggedIn(stack)
-    expect((await browser.submit('/auth/logout')).status).toBe(404)
+    expect((await browser.get('/auth/logout')).status).toBe(404)
+    expect((await browser.submit('/auth/logout')).status).toBe(405)
     expect(await dashboardStatus(browser)).toBe(200)
   })
 
