@@ -3,7 +3,7 @@ import { authenticator } from '~/auth.server'
 import { env } from '~/env.server'
 
 /** The audience the example API accepts: the configured one, or the emulator's default API. */
-export const apiAudience = env.AUTH0_AUDIENCE ?? `${env.APP_DOMAIN}/api`
+const apiAudience = env.AUTH0_AUDIENCE ?? `${env.APP_DOMAIN}/api`
 
 export type ApiAnswer =
   { ok: true; status: number; body: unknown } | { ok: false; status: number; error: string }
