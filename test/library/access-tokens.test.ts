@@ -9,6 +9,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/auth-harness'
+import { createTestClock } from '../support/clock'
 import { CookieJar } from '../../dev/auth0-emulator/login'
 import { AccessTokenError, Token } from '~/lib/auth0'
 
@@ -165,6 +166,9 @@ describe('step-up authentication', () => {
     expect((await harness.auth.requireAuth(browser.request('/settings'), { maxAge: 60 })).user.email).toBe(
       'alice@example.com',
     )
+    // Real time, not the library's clock: the emulator (oidc-provider, which reads Date.now itself) must see its
+    // session older than max_age=1 to ask for the login again, and the fresh auth_time it then issues must be
+    // younger than 1 s on the library's clock too.
     await new Promise((resolve) => setTimeout(resolve, 2100))
     const redirect = await responseOf(() =>
       harness.auth.requireAuth(browser.request('/settings/email'), { maxAge: 1 }),
@@ -201,15 +205,21 @@ describe('step-up authentication', () => {
 
 describe('a stale auth_time from Auth0 is refused at the callback', () => {
   it('rejects a login whose auth_time is older than the max_age asked for', async () => {
-    // no clock tolerance, so a 2.5 s old authentication is older than max_age=1
+    // no clock tolerance, so an authentication 61 s old (on the library's clock) is older than max_age=60; both
+    // oauth4webapi (given the clock as its clockSkew) and the library's own auth_time check refuse it
+    const clock = createTestClock()
     const auth = createAuthenticator(harness.emulator, harness.storage, {
       audience: defaultApi,
       auth: { clockToleranceSeconds: 0 },
+      clock,
     })
     const local: Harness = { ...harness, auth }
+    expect(location(await login(local, new AppBrowser(), { authorize: { maxAge: 60 } })).pathname).toBe(
+      '/dashboard',
+    )
     const browser = new AppBrowser()
-    const { callback } = await beginLogin(local, browser, { authorize: { maxAge: 1 } })
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const { callback } = await beginLogin(local, browser, { authorize: { maxAge: 60 } })
+    clock.advance(61_000)
     const failed = await deliverCallback(local, browser, callback)
     expect(location(failed).searchParams.get('error')).toBe('id_token_invalid')
   })

@@ -96,7 +96,8 @@ describe('verifyToken / decodeToken / isValid', () => {
     })
     await harness.emulator.control.rotateKeys({ keepOld: true })
     const rotated = await tokens()
-    // jose refetches a key set at most every 5 s (cooldown against random-kid floods)
+    // jose refetches a key set at most every 5 s (cooldown against random-kid floods). Real time: jose times its
+    // key-set cache itself and takes no clock, so the library's clock cannot move it.
     await new Promise((resolve) => setTimeout(resolve, 5100))
     await expect(auth.verifyToken(rotated.idToken, Token.ID)).resolves.toBeUndefined()
   })
