@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppBrowser, location, responseOf } from '../support/browser'
-import { beginLogin, deliverCallback, login, startHarness, type Harness } from '../support/auth-harness'
+import {
+  beginLogin,
+  createAuthenticator,
+  deliverCallback,
+  login,
+  startHarness,
+  type Harness,
+} from '../support/auth-harness'
+import { createTestClock } from '../support/clock'
 
 let harness: Harness
 beforeAll(async () => {
@@ -182,5 +190,22 @@ describe('per-request session scope', () => {
       harness.storage.getSession = getSession
     }
     expect(reads).toBe(1)
+  })
+})
+
+describe("the library's clock (options.now)", () => {
+  it("is oauth4webapi's clock too: an ID token issued over an hour before it is refused at the callback", async () => {
+    const clock = createTestClock()
+    const auth = createAuthenticator(harness.emulator, harness.storage, { clock })
+    const local: Harness = { ...harness, auth }
+    // 50 minutes ahead of the emulator: every check still passes
+    clock.advance(50 * 60_000)
+    expect(location(await login(local, new AppBrowser())).pathname).toBe('/dashboard')
+    // 61 minutes: oauth4webapi refuses an ID token whose iat is more than an hour old (the library itself has no
+    // such check, so this fails only if oauth4webapi is given the clock, as its clockSkew)
+    clock.advance(11 * 60_000)
+    const failed = await login(local, new AppBrowser())
+    expect(location(failed).pathname).toBe('/login')
+    expect(location(failed).searchParams.get('error')).toBe('id_token_invalid')
   })
 })
