@@ -33,7 +33,8 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
 
   const refreshCalls = async () => (await harness.emulator.control.counters()).grants.refresh_token ?? 0
   /** The emulator counts a token request before its injected delay: the refresh has read the session and waits. */
-  const refreshInFlight = () => vi.waitFor(async () => expect(await refreshCalls()).toBe(1), { interval: 10 })
+  const refreshInFlight = () =>
+    vi.waitFor(async () => expect(await refreshCalls()).toBe(1), { interval: 10, timeout: 5_000 })
 
   async function loggedIn() {
     const browser = new AppBrowser()
