@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import {
   beginLogin,
@@ -9,6 +9,8 @@ import {
   startHarness,
   type Harness,
 } from '../support/auth-harness'
+import { createTestClock } from '../support/clock'
+import { advanceClock } from '../support/matrix'
 import { CookieJar } from '../../dev/auth0-emulator/login'
 import { AccessTokenError, Token } from '~/lib/auth0'
 
@@ -165,27 +167,38 @@ describe('step-up authentication', () => {
     expect((await harness.auth.requireAuth(browser.request('/settings'), { maxAge: 60 })).user.email).toBe(
       'alice@example.com',
     )
-    await new Promise((resolve) => setTimeout(resolve, 2100))
-    const redirect = await responseOf(() =>
-      harness.auth.requireAuth(browser.request('/settings/email'), { maxAge: 1 }),
+    // auth_time has whole seconds: a login moments ago is less than 2 s old
+    expect((await harness.auth.requireAuth(browser.request('/settings'), { maxAge: 2 })).user.email).toBe(
+      'alice@example.com',
     )
-    const target = location(redirect)
-    expect(target.pathname).toBe('/login')
-    expect(target.searchParams.get('maxAge')).toBe('1')
-    expect(target.searchParams.get('returnTo')).toBe('/settings/email')
-    expect(target.searchParams.get('error')).toBe('reauthentication_required')
-    // the login form passes maxAge to authorize(); Auth0 (the emulator) asks for the login again despite its session
-    const { authorizeUrl, callback } = await beginLogin(harness, browser, {
-      jar,
-      returnTo: '/settings/email',
-      authorize: { maxAge: 1 },
-    })
-    expect(authorizeUrl.searchParams.get('max_age')).toBe('1')
-    const done = await deliverCallback(harness, browser, callback)
-    expect(location(done).pathname).toBe('/settings/email')
-    expect(
-      (await harness.auth.requireAuth(browser.request('/settings/email'), { maxAge: 1 })).user.email,
-    ).toBe('alice@example.com')
+    // The process clock, not only the library's: the emulator (oidc-provider reads Date.now itself) must see its
+    // session older than max_age=2 to ask for the login again.
+    advanceClock(3100)
+    try {
+      const redirect = await responseOf(() =>
+        harness.auth.requireAuth(browser.request('/settings/email'), { maxAge: 2 }),
+      )
+      const target = location(redirect)
+      expect(target.pathname).toBe('/login')
+      expect(target.searchParams.get('maxAge')).toBe('2')
+      expect(target.searchParams.get('returnTo')).toBe('/settings/email')
+      expect(target.searchParams.get('error')).toBe('reauthentication_required')
+      // the login form passes maxAge to authorize(); Auth0 (the emulator) asks for the login again despite its
+      // session
+      const { authorizeUrl, callback } = await beginLogin(harness, browser, {
+        jar,
+        returnTo: '/settings/email',
+        authorize: { maxAge: 2 },
+      })
+      expect(authorizeUrl.searchParams.get('max_age')).toBe('2')
+      const done = await deliverCallback(harness, browser, callback)
+      expect(location(done).pathname).toBe('/settings/email')
+      expect(
+        (await harness.auth.requireAuth(browser.request('/settings/email'), { maxAge: 2 })).user.email,
+      ).toBe('alice@example.com')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('requires the acr asked for', async () => {
@@ -201,15 +214,21 @@ describe('step-up authentication', () => {
 
 describe('a stale auth_time from Auth0 is refused at the callback', () => {
   it('rejects a login whose auth_time is older than the max_age asked for', async () => {
-    // no clock tolerance, so a 2.5 s old authentication is older than max_age=1
+    // no clock tolerance, so an authentication 61 s old (on the library's clock) is older than max_age=60; both
+    // oauth4webapi (given the clock as its clockSkew) and the library's own auth_time check refuse it
+    const clock = createTestClock()
     const auth = createAuthenticator(harness.emulator, harness.storage, {
       audience: defaultApi,
       auth: { clockToleranceSeconds: 0 },
+      clock,
     })
     const local: Harness = { ...harness, auth }
+    expect(location(await login(local, new AppBrowser(), { authorize: { maxAge: 60 } })).pathname).toBe(
+      '/dashboard',
+    )
     const browser = new AppBrowser()
-    const { callback } = await beginLogin(local, browser, { authorize: { maxAge: 1 } })
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const { callback } = await beginLogin(local, browser, { authorize: { maxAge: 60 } })
+    clock.advance(61_000)
     const failed = await deliverCallback(local, browser, callback)
     expect(location(failed).searchParams.get('error')).toBe('id_token_invalid')
   })

@@ -1,6 +1,15 @@
+import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppBrowser, location, responseOf } from '../support/browser'
-import { beginLogin, deliverCallback, login, startHarness, type Harness } from '../support/auth-harness'
+import {
+  beginLogin,
+  createAuthenticator,
+  deliverCallback,
+  login,
+  startHarness,
+  type Harness,
+} from '../support/auth-harness'
+import { createTestClock } from '../support/clock'
 
 let harness: Harness
 beforeAll(async () => {
@@ -182,5 +191,25 @@ describe('per-request session scope', () => {
       harness.storage.getSession = getSession
     }
     expect(reads).toBe(1)
+  })
+})
+
+describe("the library's clock (options.now)", () => {
+  it("is oauth4webapi's clock too: it refuses an ID token that expired on the library's clock", async () => {
+    const clock = createTestClock()
+    const auth = createAuthenticator(harness.emulator, harness.storage, { clock, usePost: false })
+    const local: Harness = { ...harness, auth }
+    // 9 hours ahead of the emulator, within the ID token's lifetime (10 h): the login works
+    clock.advance(9 * 3600_000)
+    expect(location(await login(local, new AppBrowser())).pathname).toBe('/dashboard')
+    // 10 hours and a minute: the ID token's exp is behind the library's clock
+    clock.advance(3600_000 + 60_000)
+    const browser = new AppBrowser()
+    const { callback } = await beginLogin(local, browser)
+    const url = new URL(callback.url)
+    const error = await auth.authenticateCallback(browser.request(url.pathname + url.search)).catch((e) => e)
+    expect(error).toMatchObject({ code: 'id_token_invalid' })
+    // refused by oauth4webapi's own exp check (given the clock as its clockSkew), before the library's jose check
+    expect((error as Error).cause).toMatchObject({ code: oauth.JWT_TIMESTAMP_CHECK })
   })
 })

@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import { login, startHarness, type Harness } from '../support/auth-harness'
-import { sleep } from '~/lib/auth0/single-flight'
 
 let harness: Harness
 beforeAll(async () => {
-  // Access tokens live 2 s: refresh is due after 1 s (leeway is at most half the lifetime).
-  harness = await startHarness({ emulator: { ttl: { accessToken: 2 } } })
+  // Access tokens live 60 s: refresh is due after 30 s (leeway is at most half the lifetime). The library's clock
+  // is moved, not waited for; the emulator's refresh tokens stay valid in real time.
+  harness = await startHarness({ emulator: { ttl: { accessToken: 60 } } })
 })
+/** Moves the library's clock until the access token is due for refresh (not yet expired). */
+const untilDue = () => harness.clock.advance(31_000)
+/** Moves the library's clock past the access token's expiry, from the moment it was issued. */
+const untilExpired = () => harness.clock.advance(61_000)
 afterAll(() => harness.close())
 beforeEach(() => harness.emulator.control.reset())
 
@@ -25,7 +29,8 @@ describe('refresh', () => {
     const browser = await loggedIn()
     const before = await harness.auth.getSessionInfo(browser.request('/'))
     expect(before.lastRefreshedAt).toBeNull()
-    await sleep(1100)
+    expect(await refreshCalls()).toBe(0)
+    untilDue()
     const results = await Promise.all(
       Array.from({ length: 50 }, () => harness.auth.getSessionInfo(browser.request('/dashboard'))),
     )
@@ -41,7 +46,7 @@ describe('refresh', () => {
 
   it('shares one session read and refresh across the loaders of one request (context)', async () => {
     const browser = await loggedIn()
-    await sleep(1100)
+    untilDue()
     const context = {}
     await Promise.all(
       Array.from({ length: 5 }, () => harness.auth.getUser(browser.request('/dashboard'), context)),
@@ -52,20 +57,27 @@ describe('refresh', () => {
   it('keeps rotating: consecutive refreshes never replay a used refresh token', async () => {
     const browser = await loggedIn()
     for (let round = 0; round < 3; round++) {
-      await sleep(1100)
+      untilDue()
       expect((await harness.auth.getUser(browser.request('/'))).email).toBe('alice@example.com')
     }
     expect(await refreshCalls()).toBe(3)
+    // not due again until the clock moves
+    await harness.auth.getUser(browser.request('/'))
+    expect(await refreshCalls()).toBe(3)
     // reuse detection in the emulator would have revoked the family: the session still works
-    await sleep(1100)
+    untilDue()
     expect(await harness.auth.getUserOrNull(browser.request('/'))).not.toBeNull()
+    expect(await refreshCalls()).toBe(4)
   })
 
   it('removes the user when Auth0 rejects the refresh token', async () => {
     const browser = await loggedIn()
     const info = await harness.auth.getSessionInfo(browser.request('/'))
     await harness.emulator.control.revokeRefreshTokens(info.user.id)
-    await sleep(2100)
+    // before the token is due the revocation goes unnoticed: no refresh is attempted
+    expect(await harness.auth.getUserOrNull(browser.request('/'))).not.toBeNull()
+    expect(await refreshCalls()).toBe(0)
+    untilExpired()
     const redirect = await responseOf(() => harness.auth.getUser(browser.request('/dashboard?tab=1')))
     expect(location(redirect).pathname).toBe('/login')
     expect(location(redirect).searchParams.get('returnTo')).toBe('/dashboard?tab=1')
@@ -77,11 +89,12 @@ describe('refresh', () => {
 
   it('keeps serving while Auth0 is down and the token still works, then logs out cleanly', async () => {
     const browser = await loggedIn()
-    await sleep(1100)
+    untilDue()
     await harness.emulator.control.setFaults({ token: { status: 500 } })
     // due for refresh but not expired: served
     expect(await harness.auth.getUserOrNull(browser.request('/'))).not.toBeNull()
-    await sleep(1000)
+    expect(await refreshCalls()).toBe(1)
+    harness.clock.advance(30_000)
     // expired and Auth0 still down: logged out with a clear code
     const redirect = await responseOf(() => harness.auth.getUser(browser.request('/dashboard')))
     expect(location(redirect).searchParams.get('error')).toBe('refresh_failed')

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDb, type Db } from '~/db.server'
 import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/session-store.server'
 import { sleep } from '~/lib/auth0/single-flight'
@@ -22,13 +22,19 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
       secrets: ['prisma-store-test-secret-0123456789abcdef'],
       secure: false,
     })
-    harness = await startHarness({ storage, emulator: { ttl: { accessToken: 2 } } })
+    // Access tokens live 60 s: due for refresh after 30 s on the library's clock, which the tests move.
+    harness = await startHarness({ storage, emulator: { ttl: { accessToken: 60 } } })
   })
   afterAll(async () => {
     await harness?.close()
     await db?.$disconnect()
     await database?.drop()
   })
+
+  const refreshCalls = async () => (await harness.emulator.control.counters()).grants.refresh_token ?? 0
+  /** The emulator counts a token request before its injected delay: the refresh has read the session and waits. */
+  const refreshInFlight = () =>
+    vi.waitFor(async () => expect(await refreshCalls()).toBe(1), { interval: 10, timeout: 5_000 })
 
   async function loggedIn() {
     const browser = new AppBrowser()
@@ -39,10 +45,10 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
 
   it('stays logged out when logout happens while a refresh is in flight', async () => {
     const browser = await loggedIn()
-    await sleep(1100)
+    harness.clock.advance(31_000)
     await harness.emulator.control.setFaults({ token: { delayMs: 400, times: 1 } })
     const pending = harness.auth.getUserOrNull(browser.request('/'))
-    await sleep(100)
+    await refreshInFlight()
     const logout = await responseOf(() => harness.auth.logout(browser.post('/logout')))
     expect(location(logout).pathname).toBe('/v2/logout')
     await pending
@@ -54,10 +60,10 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
 
   it('keeps an app write made while a refresh was in flight (version conflict, retried)', async () => {
     const browser = await loggedIn()
-    await sleep(1100)
+    harness.clock.advance(31_000)
     await harness.emulator.control.setFaults({ token: { delayMs: 300, times: 1 } })
     const refreshing = harness.auth.getSessionInfo(browser.request('/'))
-    await sleep(50)
+    await refreshInFlight()
     const session = await storage.getSession(browser.request('/').headers.get('Cookie'))
     session.set('theme', 'dark')
     await storage.commitSession(session)
@@ -75,19 +81,19 @@ describe.each<Engine>(['sqlite', 'postgresql'])('Server strategy on the Prisma s
     { timeout: 30_000 },
     async () => {
       const browser = await loggedIn()
-      await sleep(1100)
+      harness.clock.advance(31_000)
       await harness.emulator.control.setFaults({ token: { delayMs: 300, times: 1 } })
       const refreshing = harness.auth.getSessionInfo(browser.request('/'))
-      await sleep(100)
+      await refreshInFlight()
       // The token call is in flight; the write after it meets the outage (SQLite: a writer holds the lock past
-      // the 5 s busy timeout; PostgreSQL: connections refused).
+      // the 5 s busy timeout; PostgreSQL: connections refused). A real outage of the real database: real time.
       const restore = engine === 'sqlite' ? lockSqlite(database.url) : await closePostgres(database.url)
       await sleep(engine === 'sqlite' ? 6000 : 1500)
       await restore()
       const refreshed = await refreshing
       expect(refreshed.lastRefreshedAt).not.toBeNull()
       // The stored refresh token is the rotated one: the next refresh works (reuse interval 0 at the emulator).
-      await sleep(1100)
+      harness.clock.advance(31_000)
       const again = await harness.auth.getSessionInfo(browser.request('/'))
       expect(again.lastRefreshedAt).toBeGreaterThan(refreshed.lastRefreshedAt!)
       await harness.emulator.control.clearFaults()
@@ -197,7 +203,7 @@ describe('two authenticators ("two processes") on one PostgreSQL store', () => {
       secrets: ['prisma-store-test-secret-0123456789abcdef'],
       secure: false,
     })
-    harness = await startHarness({ storage, emulator: { ttl: { accessToken: 2 } } })
+    harness = await startHarness({ storage, emulator: { ttl: { accessToken: 60 } } })
   })
   afterAll(async () => {
     await harness?.close()
@@ -213,9 +219,12 @@ describe('two authenticators ("two processes") on one PostgreSQL store', () => {
       secrets: ['prisma-store-test-secret-0123456789abcdef'],
       secure: false,
     })
-    const second = createAuthenticator(harness.emulator, secondStorage)
-    await sleep(1100)
+    // one clock for both "processes", as two servers share real time
+    const second = createAuthenticator(harness.emulator, secondStorage, { clock: harness.clock })
     await harness.emulator.control.reset()
+    await second.getSessionInfo(browser.request('/'))
+    expect((await harness.emulator.control.counters()).grants.refresh_token ?? 0).toBe(0)
+    harness.clock.advance(31_000)
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         (i % 2 ? second : harness.auth).getSessionInfo(browser.request('/')),

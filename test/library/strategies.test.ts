@@ -8,6 +8,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/auth-harness'
+import { createTestClock } from '../support/clock'
 import {
   Auth0RemixServer,
   createBrowserSessionStorage,
@@ -15,11 +16,11 @@ import {
   type Credentials,
   type UserProfile,
 } from '~/lib/auth0'
-import { sleep } from '~/lib/auth0/single-flight'
 
 let harness: Harness
 beforeAll(async () => {
-  harness = await startHarness({ emulator: { ttl: { accessToken: 2 } } })
+  // Access tokens live 60 s: due for refresh after 30 s on the library's clock (`harness.clock`).
+  harness = await startHarness({ emulator: { ttl: { accessToken: 60 } } })
 })
 afterAll(() => harness.close())
 
@@ -27,7 +28,10 @@ describe('SessionStrategy.Browser (encrypted, chunked cookie)', () => {
   const storage = createBrowserSessionStorage({ secrets: [sessionSecret], secure: false })
 
   it('keeps the whole session in encrypted cookies and refreshes without a redirect', async () => {
-    const auth = createAuthenticator(harness.emulator, storage, { strategy: SessionStrategy.Browser })
+    const auth = createAuthenticator(harness.emulator, storage, {
+      strategy: SessionStrategy.Browser,
+      clock: harness.clock,
+    })
     const local: Harness = { ...harness, auth, storage }
     const browser = new AppBrowser()
     await login(local, browser)
@@ -37,11 +41,14 @@ describe('SessionStrategy.Browser (encrypted, chunked cookie)', () => {
       .join('')
     expect(raw).not.toContain('alice')
     expect(Buffer.from(raw.split('.')[0] ?? '', 'base64url').toString()).toContain('A256GCM')
+    await harness.emulator.control.reset()
     const first = await auth.getSessionInfo(browser.request('/'))
-    await sleep(1100)
+    expect(first.lastRefreshedAt).toBeNull()
+    harness.clock.advance(31_000)
     const context = {}
     const refreshed = await auth.getSessionInfo(browser.request('/dashboard'), context)
     expect(refreshed.accessTokenExpiresAt).toBeGreaterThan(first.accessTokenExpiresAt)
+    expect((await harness.emulator.control.counters()).grants.refresh_token).toBe(1)
     const headers = new Headers()
     auth.applyHeaders(browser.request('/dashboard'), context, headers)
     expect(headers.getSetCookie().some((c) => c.startsWith('__session='))).toBe(true)
@@ -149,8 +156,11 @@ describe('profile cache hooks', () => {
 
 describe('session lifetime', () => {
   it('ends the session at the absolute lifetime, capped by the refresh token lifetime', async () => {
+    const clock = createTestClock()
     const auth = createAuthenticator(harness.emulator, harness.storage, {
       auth: { absoluteSessionLifetimeSeconds: 3600, refreshTokenLifetimeSeconds: 1 },
+      // its own clock: the deadline below is compared with the emulator's auth_time (real time)
+      clock,
     })
     const local: Harness = { ...harness, auth }
     const browser = new AppBrowser()
@@ -158,8 +168,8 @@ describe('session lifetime', () => {
     const info = await auth.getSessionInfo(browser.request('/'))
     // auth_time has whole seconds: the deadline is at most 1 s + that rounding after it
     expect(info.sessionExpiresAt - info.authenticatedAt).toBeLessThanOrEqual(2000)
-    await sleep(1100)
-    // the store drops the row at the same deadline (the cookie's expiry), so the guard sees no session at all
+    clock.advance(1100)
+    // the library's guard ends it at the deadline (the store would drop the row then too: the cookie's expiry)
     const redirect = await responseOf(() => auth.getUser(browser.request('/dashboard')))
     expect(location(redirect).pathname).toBe('/login')
     expect(await auth.getUserOrNull(browser.request('/'))).toBeNull()

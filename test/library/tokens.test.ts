@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AppBrowser } from '../support/browser'
 import { clientId, clientSecret, startHarness, type Harness } from '../support/auth-harness'
+import { advanceClock } from '../support/matrix'
 import { Auth0RemixServer, Token, TokenError } from '~/lib/auth0'
 
 let harness: Harness
@@ -96,9 +97,17 @@ describe('verifyToken / decodeToken / isValid', () => {
     })
     await harness.emulator.control.rotateKeys({ keepOld: true })
     const rotated = await tokens()
-    // jose refetches a key set at most every 5 s (cooldown against random-kid floods)
-    await new Promise((resolve) => setTimeout(resolve, 5100))
-    await expect(auth.verifyToken(rotated.idToken, Token.ID)).resolves.toBeUndefined()
+    // jose refetches a key set at most every 5 s (cooldown against random-kid floods): not yet
+    await expect(auth.verifyToken(rotated.idToken, Token.ID)).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    })
+    // jose times that cooldown with the process clock itself (it takes no clock of ours): move the process clock
+    advanceClock(5_100)
+    try {
+      await expect(auth.verifyToken(rotated.idToken, Token.ID)).resolves.toBeUndefined()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('rejects expired tokens with ERR_JWT_EXPIRED', async () => {

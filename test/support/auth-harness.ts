@@ -8,6 +8,7 @@ import {
   type AuthorizeOptions,
 } from '~/lib/auth0'
 import { type AppBrowser, location, responseOf } from './browser'
+import { createTestClock, type TestClock } from './clock'
 
 export const appOrigin = 'http://localhost:3999'
 export const clientId = 'library-test-client'
@@ -18,6 +19,8 @@ export interface Harness {
   emulator: RunningEmulator
   auth: Auth0RemixServer
   storage: SessionStorage
+  /** The authenticator's clock: `clock.advance(ms)` instead of sleeping until a token is due or expired. */
+  clock: TestClock
   close(): Promise<void>
 }
 
@@ -30,6 +33,8 @@ export interface HarnessOptions {
   usePost?: boolean
   audience?: string
   organization?: string
+  /** The library's clock; share the harness's (`harness.clock`) so that advancing it moves every authenticator. */
+  clock?: TestClock
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -54,8 +59,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     createMemorySessionStorage({
       cookie: { name: '__session', secrets: [sessionSecret], sameSite: 'lax', httpOnly: true, path: '/' },
     })
-  const auth = createAuthenticator(emulator, storage, options)
-  return { emulator, auth, storage, close: () => emulator.close() }
+  const clock = options.clock ?? createTestClock()
+  const auth = createAuthenticator(emulator, storage, { ...options, clock })
+  return { emulator, auth, storage, clock, close: () => emulator.close() }
 }
 
 export function createAuthenticator(
@@ -78,6 +84,7 @@ export function createAuthenticator(
     session: { store: storage, key: 'user', strategy: options.strategy ?? SessionStrategy.Server },
     secrets: [sessionSecret],
     logger: { warn: () => undefined },
+    now: (options.clock ?? createTestClock()).now,
     ...options.auth,
   })
 }

@@ -59,6 +59,8 @@ export class Auth0RemixServer {
   private readonly appOrigin: string
   private readonly refresher: TokenRefresher | null
   private readonly scopes = new WeakMap<object, RequestScope>()
+  /** The one clock of this instance (`options.now`), handed to every part that reads the time. */
+  private readonly now: () => number
 
   constructor(private readonly options: Auth0RemixServerOptions) {
     const { clientDetails } = options
@@ -69,13 +71,16 @@ export class Auth0RemixServer {
     this.appOrigin = callback.origin
     const timeoutMs = options.timeoutMs ?? 5000
     const clockToleranceSeconds = options.clockToleranceSeconds ?? 30
-    this.issuer = new Issuer({ domain: clientDetails.domain, timeoutMs })
-    this.client = new OAuthClient(this.issuer, { ...clientDetails, clockToleranceSeconds })
+    this.now = options.now ?? Date.now
+    const now = this.now
+    this.issuer = new Issuer({ domain: clientDetails.domain, timeoutMs, now })
+    this.client = new OAuthClient(this.issuer, { ...clientDetails, clockToleranceSeconds, now })
     this.verifier = new TokenVerifier({
       issuer: this.issuer,
       clientID: clientDetails.clientID,
       audience: clientDetails.audience,
       clockToleranceSeconds,
+      now,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
     const formPost = clientDetails.usePost !== false && isSecureContext(callback)
@@ -91,12 +96,14 @@ export class Auth0RemixServer {
       transactions: new TransactionStore(new Sealer(secrets, 'login transaction'), {
         formPost,
         secure: callback.protocol === 'https:',
+        now,
       }),
       verifyIdToken: (idToken, verifyOptions) => this.verifyIdToken(idToken, verifyOptions),
       clientDetails: { ...clientDetails, usePost: formPost },
       callbackURL: options.callbackURL,
       absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
+      now,
     })
     this.sessions = options.session
       ? new SessionManager({
@@ -116,9 +123,10 @@ export class Auth0RemixServer {
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
           rotation: options.refreshTokenRotationEnabled,
+          now,
         })
       : null
-    this.backchannel = new BackchannelLogout(this.issuer, clientDetails.clientID, clockToleranceSeconds)
+    this.backchannel = new BackchannelLogout(this.issuer, clientDetails.clientID, clockToleranceSeconds, now)
   }
 
   // ---------------------------------------------------------------------------------------------- login
@@ -242,7 +250,7 @@ export class Auth0RemixServer {
     options: AccessTokenOptions = {},
     context?: object,
   ): Promise<string> {
-    const started = Date.now()
+    const started = this.now()
     const scope = this.scope(request, context)
     const { auth, loaded, reason } = await this.resolve(request, context)
     if (!auth || !loaded) throw this.loginRedirect(request, context, reason)
@@ -257,7 +265,7 @@ export class Auth0RemixServer {
             const token = candidate.audiences?.[audience!]
             if (!token) return false
             if (options.refresh) return token.obtainedAt > started
-            return token.expiresAt - Date.now() > 60_000 && hasScopes(token.scope, options.scope)
+            return token.expiresAt - this.now() > 60_000 && hasScopes(token.scope, options.scope)
           })
     ).catch((error: unknown) => {
       throw new AccessTokenError(error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed)
@@ -304,7 +312,7 @@ export class Auth0RemixServer {
   ): Promise<SessionInfo> {
     const info = await this.getSessionInfo(request, context)
     const tooOld =
-      requirements.maxAge !== undefined && Date.now() - info.authenticatedAt > requirements.maxAge * 1000
+      requirements.maxAge !== undefined && this.now() - info.authenticatedAt > requirements.maxAge * 1000
     const wrongAcr = requirements.acr !== undefined && info.claims.acr !== requirements.acr
     if (!tooOld && !wrongAcr) return info
     const query: Record<string, string> = {
@@ -343,9 +351,9 @@ export class Auth0RemixServer {
     const key = context ?? request
     const cookie = request.headers.get('Cookie')
     const existing = this.scopes.get(key)
-    if (existing && existing.cookie === cookie && Date.now() - existing.createdAt < scopeLifetimeMs)
+    if (existing && existing.cookie === cookie && this.now() - existing.createdAt < scopeLifetimeMs)
       return existing
-    const scope: RequestScope = { cookie, createdAt: Date.now(), pendingCookies: [] }
+    const scope: RequestScope = { cookie, createdAt: this.now(), pendingCookies: [] }
     this.scopes.set(key, scope)
     return scope
   }
@@ -369,7 +377,7 @@ export class Auth0RemixServer {
     const loaded = await this.sessions.load(request)
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
-    if (Date.now() >= auth.expiresAt || (await this.denied(auth))) {
+    if (this.now() >= auth.expiresAt || (await this.denied(auth))) {
       this.queueCookiesForResponse(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
@@ -423,7 +431,7 @@ export class Auth0RemixServer {
       (this.options.refreshLeewaySeconds ?? 60) * 1000,
       (auth.credentials.expiresIn * 1000) / 2,
     )
-    return auth.credentials.expiresAt - Date.now() <= leewayMs
+    return auth.credentials.expiresAt - this.now() <= leewayMs
   }
 
   // ---------------------------------------------------------------------------------------------- logout
@@ -467,7 +475,7 @@ export class Auth0RemixServer {
   private async denyOnLogout(auth: AuthSession | null): Promise<void> {
     const denyList = this.options.session?.denyList
     if (!auth || !denyList) return
-    const expiresAt = new Date(Date.now() + this.denyForMs)
+    const expiresAt = new Date(this.now() + this.denyForMs)
     // Auth0 always puts a sid in the ID token; without one, this user's sessions up to this one end.
     await denyList.denySessions(
       auth.sid

@@ -33,6 +33,8 @@ export class BackchannelLogout {
     private readonly issuer: Issuer,
     private readonly clientID: string,
     private readonly clockToleranceSeconds: number,
+    /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
+    private readonly now: () => number,
   ) {}
 
   async handle(request: Request, targets: LogoutTargets): Promise<Response> {
@@ -50,6 +52,7 @@ export class BackchannelLogout {
         audience: this.clientID,
         algorithms: ['RS256'],
         clockTolerance: this.clockToleranceSeconds,
+        currentDate: new Date(this.now()),
         requiredClaims: ['iat', 'jti'],
         maxTokenAge: '5 minutes',
       }))
@@ -77,7 +80,7 @@ export class BackchannelLogout {
     await rows?.revokeSessions(sid ? { sid } : { sub })
     // Without a sid only the sessions that began before the token are ended: a later login must still work. `iat`
     // has whole seconds, so "before" is "before it arrived" (or its iat, should our clock be behind).
-    const now = Date.now()
+    const now = this.now()
     const deniedUntil = new Date(now + targets.denyForMs)
     await denyList?.denySessions(
       sid
@@ -88,7 +91,7 @@ export class BackchannelLogout {
   }
 
   private firstUseInProcess(jti: string, expiresAt: Date): boolean {
-    const now = Date.now()
+    const now = this.now()
     for (const [key, expiry] of this.seen) if (expiry < now) this.seen.delete(key)
     if (this.seen.has(jti)) return false
     this.seen.set(jti, expiresAt.getTime())

@@ -7,6 +7,8 @@ export interface ClientOptions {
   clientID: string
   clientSecret: string
   clockToleranceSeconds: number
+  /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
+  now: () => number
 }
 
 /** A token endpoint answer, with the ID token's claims already checked by oauth4webapi (iss, aud, azp, exp, iat, nonce). */
@@ -19,17 +21,29 @@ export interface TokenSet {
 export class OAuthClient {
   private readonly client: oauth.Client
   private readonly auth: oauth.ClientAuth
+  private readonly now: () => number
 
   constructor(
     private readonly issuer: Issuer,
     options: ClientOptions,
   ) {
+    this.now = options.now
     this.client = {
       client_id: options.clientID,
       id_token_signed_response_alg: 'RS256',
       [oauth.clockTolerance]: options.clockToleranceSeconds,
     }
     this.auth = oauth.ClientSecretPost(options.clientSecret)
+  }
+
+  /**
+   * oauth4webapi checks the ID token's exp, iat and auth_time against its own reading of Date.now(). Its
+   * documented `clockSkew` (whole seconds added to that reading) moves those checks to our clock, so they judge the
+   * same moment as the rest of the library; the tolerance is untouched. With the default clock the skew is 0.
+   */
+  private clientNow(): oauth.Client {
+    const skew = Math.floor(this.now() / 1000) - Math.floor(Date.now() / 1000)
+    return { ...this.client, [oauth.clockSkew]: skew }
   }
 
   async authorizationUrl(parameters: Record<string, string | undefined>): Promise<URL> {
@@ -68,7 +82,7 @@ export class OAuthClient {
         transaction.codeVerifier,
         this.issuer.httpOptions(),
       )
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, {
+      return oauth.processAuthorizationCodeResponse(as, this.clientNow(), response, {
         expectedNonce: transaction.nonce,
         maxAge: transaction.maxAge ?? oauth.skipAuthTimeCheck,
         requireIdToken: true,
@@ -83,14 +97,14 @@ export class OAuthClient {
         ...this.issuer.httpOptions(),
         additionalParameters: parameters,
       })
-      return oauth.processRefreshTokenResponse(as, this.client, response)
+      return oauth.processRefreshTokenResponse(as, this.clientNow(), response)
     })
   }
 
   async userInfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
     const as = await this.issuer.authorizationServer()
     const response = await oauth.userInfoRequest(as, this.client, accessToken, this.issuer.httpOptions())
-    return { ...(await oauth.processUserInfoResponse(as, this.client, expectedSubject, response)) }
+    return { ...(await oauth.processUserInfoResponse(as, this.clientNow(), expectedSubject, response)) }
   }
 
   /** Best effort: logout must finish even when Auth0 is unreachable. */

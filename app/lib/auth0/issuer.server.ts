@@ -10,6 +10,8 @@ export interface IssuerOptions {
   timeoutMs: number
   /** How long discovery metadata is trusted before it is fetched again. */
   metadataMaxAgeMs?: number
+  /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
+  now: () => number
 }
 
 /** Auth0's issuer is the tenant origin with a trailing slash; plain http is allowed only on loopback. */
@@ -48,7 +50,7 @@ export class Issuer {
 
   async authorizationServer(): Promise<oauth.AuthorizationServer> {
     const maxAge = this.options.metadataMaxAgeMs ?? 60 * 60 * 1000
-    if (this.metadata && Date.now() - this.metadata.fetchedAt < maxAge) return this.metadata.value
+    if (this.metadata && this.options.now() - this.metadata.fetchedAt < maxAge) return this.metadata.value
     this.pending ??= this.discover().finally(() => (this.pending = undefined))
     try {
       return await this.pending
@@ -59,6 +61,7 @@ export class Issuer {
     }
   }
 
+  /** jose times its key-set cache and refetch cooldown with the real clock (it takes no clock of ours). */
   jwks(): ReturnType<typeof createRemoteJWKSet> {
     this.keySet ??= createRemoteJWKSet(new URL('.well-known/jwks.json', this.url), {
       timeoutDuration: this.options.timeoutMs,
@@ -73,7 +76,7 @@ export class Issuer {
     try {
       const response = await oauth.discoveryRequest(this.url, { ...this.httpOptions(), algorithm: 'oidc' })
       const value = await oauth.processDiscoveryResponse(this.url, response)
-      this.metadata = { value, fetchedAt: Date.now() }
+      this.metadata = { value, fetchedAt: this.options.now() }
       return value
     } catch (error) {
       throw new AuthError(AuthErrorCode.auth0Down, 'Auth0 discovery failed', { cause: error })

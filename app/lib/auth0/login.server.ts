@@ -19,6 +19,8 @@ interface LoginFlowOptions {
   callbackURL: string
   absoluteSessionLifetimeSeconds?: number
   refreshTokenLifetimeSeconds?: number
+  /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
+  now: () => number
 }
 
 const defaultScope = 'openid profile email offline_access'
@@ -48,7 +50,7 @@ export class LoginFlow {
       organization: options.organization ?? clientDetails.organization,
       maxAge: options.maxAge,
       acrValues: options.acrValues,
-      createdAt: Date.now(),
+      createdAt: this.options.now(),
     }
     // prompt=none shows no page at all, so a sign-up hint would be meaningless next to it.
     const prompt = options.silentAuth ? 'none' : options.forceLogin ? 'login' : undefined
@@ -150,7 +152,7 @@ export class LoginFlow {
     if (transaction.acrValues && claims.acr === undefined) {
       throw new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token lacks the requested acr')
     }
-    const now = Date.now()
+    const now = this.options.now()
     // A session cannot outlive the refresh token that keeps it alive (Auth0's absolute refresh-token lifetime).
     const refreshTokenLifetime = Number(tokens.response.refresh_token_expires_in ?? Infinity)
     const lifetime =

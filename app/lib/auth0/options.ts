@@ -73,6 +73,11 @@ export interface Auth0RemixServerOptions {
   refreshLease?: { ttlMs?: number; waitMs?: number }
   /** Where warnings go (never with a token or secret in them). Default `console`. */
   logger?: Pick<Console, 'warn'>
+  /**
+   * For tests: the clock (milliseconds since the epoch) the library reads for token, session and transaction
+   * times, so a test can move time forward instead of sleeping. Default `Date.now`.
+   */
+  now?: () => number
 }
 
 interface CommonAuthorizeOptions {

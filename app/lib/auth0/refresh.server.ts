@@ -32,6 +32,11 @@ export interface RefresherOptions {
   leaseWaitMs: number
   /** `refreshTokenRotationEnabled`: what the tenant is said to do, checked against its first refresh answer. */
   rotation?: boolean
+  /**
+   * The authenticator's clock (`Auth0RemixServerOptions.now`), for token and session times. Waits for another
+   * process (the lease, the store's retries) are real sleeps bounded by real time: the lease expires in the store.
+   */
+  now: () => number
 }
 
 /** What a token operation does, and how to tell that another request already did it. */
@@ -102,8 +107,8 @@ export class TokenRefresher {
           ...auth.audiences,
           [audience]: {
             accessToken: tokens.response.access_token,
-            expiresAt: Date.now() + (tokens.response.expires_in ?? 0) * 1000,
-            obtainedAt: Date.now(),
+            expiresAt: this.options.now() + (tokens.response.expires_in ?? 0) * 1000,
+            obtainedAt: this.options.now(),
             scope: tokens.response.scope ?? scope,
           },
         },
@@ -155,7 +160,7 @@ export class TokenRefresher {
     while (current.auth) {
       const hash = tokenHash(current.auth)
       const entry = this.recent.get(hash)
-      if (seen.has(hash) || !entry || Date.now() - entry.at > recentMs) break
+      if (seen.has(hash) || !entry || this.options.now() - entry.at > recentMs) break
       seen.add(hash)
       current = { auth: entry.outcome.auth, outcome: entry.outcome }
     }
@@ -182,6 +187,7 @@ export class TokenRefresher {
     const { sessions, leaseTtlMs, leaseWaitMs } = this.options
     const store = sessions.config.store
     const leases = isRefreshLeaseStore(store) ? store : null
+    // Real time, not `now`: this bounds real sleeps while another process holds the lease.
     const deadline = Date.now() + leaseWaitMs
     for (let attempt = 0; ; attempt++) {
       if (!leases || (await leases.acquireRefreshLease(loaded.id, leaseTtlMs))) {
@@ -203,7 +209,7 @@ export class TokenRefresher {
       if (operation.done(current.auth)) return { auth: current.auth }
       if (Date.now() > deadline) {
         // The holder seems stuck: serve the current token while it still works rather than fail the request.
-        if (current.auth.credentials.expiresAt > Date.now()) return { auth: current.auth }
+        if (current.auth.credentials.expiresAt > this.options.now()) return { auth: current.auth }
         throw new AuthError(AuthErrorCode.refreshFailed, 'Timed out waiting for a token refresh')
       }
     }
@@ -216,6 +222,7 @@ export class TokenRefresher {
   ): Promise<RefreshOutcome> {
     const auth = loaded.auth!
     const { sessions } = this.options
+    // Real time, not `now`: it bounds the store's retries within the lease, which expires in real time.
     const started = Date.now()
     let updated: AuthSession
     try {
@@ -225,7 +232,7 @@ export class TokenRefresher {
     } catch (error) {
       const code = error instanceof AuthError ? error.code : AuthErrorCode.refreshFailed
       // An outage is not the user's fault: keep serving while the current access token still works.
-      if (code === AuthErrorCode.auth0Down && auth.credentials.expiresAt > Date.now()) {
+      if (code === AuthErrorCode.auth0Down && auth.credentials.expiresAt > this.options.now()) {
         this.options.warn('Token refresh failed; serving the current token until it expires', error)
         return { auth }
       }
@@ -303,7 +310,7 @@ export class TokenRefresher {
       }
       claims = claimsToKeep(verified)
     }
-    const now = Date.now()
+    const now = this.options.now()
     return {
       ...auth,
       claims,
@@ -313,7 +320,7 @@ export class TokenRefresher {
   }
 
   private cacheOutcomeFor(from: AuthSession[], outcome: RefreshOutcome): void {
-    const now = Date.now()
+    const now = this.options.now()
     for (const [entry, value] of this.recent) if (now - value.at > recentMs) this.recent.delete(entry)
     for (const auth of from) this.recent.set(tokenHash(auth), { outcome, at: now })
   }

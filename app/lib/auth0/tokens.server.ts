@@ -16,6 +16,8 @@ interface TokenVerifierOptions {
   /** The API identifier access tokens are expected to carry in `aud`. */
   audience?: string
   clockToleranceSeconds: number
+  /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
+  now: () => number
 }
 
 export interface VerifyOptions {
@@ -37,7 +39,7 @@ export class TokenVerifier {
   constructor(private readonly options: TokenVerifierOptions) {}
 
   async verify(token: string, type: Token, options: VerifyOptions = {}): Promise<JWTPayload> {
-    const { issuer, clientID, clockToleranceSeconds } = this.options
+    const { issuer, clientID, clockToleranceSeconds, now } = this.options
     // Without a configured API, access tokens are expected for the Management API, as the original library did.
     const audience =
       options.audience ??
@@ -48,10 +50,11 @@ export class TokenVerifier {
         audience,
         algorithms: ['RS256'],
         clockTolerance: clockToleranceSeconds,
+        currentDate: new Date(now()),
         requiredClaims: type === Token.ID ? ['sub', 'iat', 'exp'] : ['sub', 'exp'],
       })
       // jose checks iat only together with maxTokenAge; a token from the future is forged or from a broken clock.
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
+      if (typeof payload.iat === 'number' && payload.iat > now() / 1000 + clockToleranceSeconds) {
         fail('iat', 'Token issued in the future')
       }
       if (type === Token.ID) this.checkIdTokenClaims(payload, options)
@@ -63,7 +66,7 @@ export class TokenVerifier {
   }
 
   private checkIdTokenClaims(payload: JWTPayload, options: VerifyOptions): void {
-    const { clientID, clockToleranceSeconds } = this.options
+    const { clientID, clockToleranceSeconds, now } = this.options
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
     if (audiences.length > 1 && payload.azp === undefined)
       fail('azp', 'ID token with several audiences lacks azp')
@@ -73,7 +76,7 @@ export class TokenVerifier {
     if (options.maxAgeSeconds !== undefined) {
       const authTime = payload.auth_time
       if (typeof authTime !== 'number') fail('auth_time', 'ID token lacks auth_time')
-      const age = Date.now() / 1000 - (authTime as number)
+      const age = now() / 1000 - (authTime as number)
       if (age > options.maxAgeSeconds + clockToleranceSeconds) fail('auth_time', 'Authentication is too old')
     }
   }

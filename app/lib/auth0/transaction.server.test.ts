@@ -3,9 +3,12 @@ import { Sealer } from './secrets.server'
 import { TransactionStore, type LoginTransaction } from './transaction.server'
 
 const sealer = new Sealer(['a-test-secret-that-is-long-enough-123'], 'login transaction')
-const store = new TransactionStore(sealer, { formPost: true, secure: false })
+/** The store's clock: a test moves it instead of waiting (a transaction lives 10 minutes). */
+let time = Date.now()
+const now = () => time
+const store = new TransactionStore(sealer, { formPost: true, secure: false, now })
 
-const transaction = (state: string, createdAt = Date.now()): LoginTransaction => ({
+const transaction = (state: string, createdAt = now()): LoginTransaction => ({
   state,
   nonce: 'n',
   codeVerifier: 'v',
@@ -40,11 +43,15 @@ describe('TransactionStore', () => {
       {
         formPost: true,
         secure: false,
+        now,
       },
     )
     expect((await other.take(requestWith([cookie!]), state)).transaction).toBeUndefined()
-    const [old] = await store.begin(requestWith([]), transaction(state, Date.now() - 11 * 60_000))
-    expect((await store.take(requestWith([old!]), state)).transaction).toBeUndefined()
+    const [aging] = await store.begin(requestWith([]), transaction(state))
+    time += 10 * 60_000 - 1
+    expect((await store.take(requestWith([aging!]), state)).transaction?.state).toBe(state)
+    time += 1
+    expect((await store.take(requestWith([aging!]), state)).transaction).toBeUndefined()
   })
 
   it('decrypts with a retired secret kept in the list (rotation)', async () => {
@@ -55,7 +62,7 @@ describe('TransactionStore', () => {
         ['the-new-secret-0123456789abcdef0123', 'a-test-secret-that-is-long-enough-123'],
         'login transaction',
       ),
-      { formPost: true, secure: false },
+      { formPost: true, secure: false, now },
     )
     expect((await rotated.take(requestWith([cookie!]), state)).transaction?.state).toBe(state)
   })

@@ -34,7 +34,8 @@ const maxCookieBytes = 4000
 export class TransactionStore {
   constructor(
     private readonly sealer: Sealer,
-    private readonly options: { formPost: boolean; secure: boolean },
+    /** `now`: the authenticator's clock (`Auth0RemixServerOptions.now`). */
+    private readonly options: { formPost: boolean; secure: boolean; now: () => number },
   ) {}
 
   private attributes(maxAge: number): CookieAttributes {
@@ -79,7 +80,7 @@ export class TransactionStore {
     if (!sealed) return {}
     const clear = serializeCookie(name, '', this.attributes(0))
     const transaction = await this.sealer.unseal<LoginTransaction>(sealed)
-    const fresh = transaction && Date.now() - transaction.createdAt < lifetimeSeconds * 1000
+    const fresh = transaction && this.options.now() - transaction.createdAt < lifetimeSeconds * 1000
     if (!fresh || !sameString(transaction.state, state)) return { clear }
     return { transaction, clear }
   }
@@ -92,7 +93,7 @@ export class TransactionStore {
    */
   async hold(parameters: URLSearchParams): Promise<string | undefined> {
     const kept = new URLSearchParams([...parameters].filter(([name]) => heldParameterNames.includes(name)))
-    const sealed = await this.sealer.seal({ parameters: kept.toString(), createdAt: Date.now() })
+    const sealed = await this.sealer.seal({ parameters: kept.toString(), createdAt: this.options.now() })
     const cookie = serializeCookie(heldName, sealed, {
       maxAge: heldLifetimeSeconds,
       path: '/',
@@ -117,7 +118,7 @@ export class TransactionStore {
       secure: this.options.secure,
     })
     const held = await this.sealer.unseal<{ parameters: string; createdAt: number }>(sealed)
-    if (!held || Date.now() - held.createdAt > heldLifetimeSeconds * 1000) return { clear }
+    if (!held || this.options.now() - held.createdAt > heldLifetimeSeconds * 1000) return { clear }
     return { parameters: new URLSearchParams(held.parameters), clear }
   }
 
