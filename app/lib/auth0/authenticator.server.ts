@@ -1,8 +1,8 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { OAuthClient } from './client.server'
-import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, Token } from './constants'
-import { AuthError, AuthErrorCode, TokenError, safeErrorCode } from './errors'
+import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, type Token } from './constants'
+import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl } from './logout.server'
@@ -61,6 +61,7 @@ export class Auth0RemixServer {
   private readonly scopes = new WeakMap<object, RequestScope>()
   /** The one clock of this instance (`options.now`), handed to every part that reads the time. */
   private readonly now: () => number
+  private readonly warn: Warn
 
   constructor(private readonly options: Auth0RemixServerOptions) {
     const { clientDetails } = options
@@ -72,6 +73,7 @@ export class Auth0RemixServer {
     const timeoutMs = options.timeoutMs ?? 5000
     const clockToleranceSeconds = options.clockToleranceSeconds ?? 30
     this.now = options.now ?? Date.now
+    this.warn = warnTo(options.logger ?? console)
     const now = this.now
     this.issuer = new Issuer({ domain: clientDetails.domain, timeoutMs, now })
     this.client = new OAuthClient(this.issuer, { ...clientDetails, clockToleranceSeconds, now })
@@ -98,7 +100,7 @@ export class Auth0RemixServer {
         secure: callback.protocol === 'https:',
         now,
       }),
-      verifyIdToken: (idToken, verifyOptions) => this.verifyIdToken(idToken, verifyOptions),
+      verifier: this.verifier,
       clientDetails: { ...clientDetails, usePost: formPost },
       callbackURL: options.callbackURL,
       absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
@@ -116,10 +118,9 @@ export class Auth0RemixServer {
       ? new TokenRefresher({
           client: this.client,
           sessions: this.sessions,
-          verifyIdToken: (idToken) => this.verifyIdToken(idToken, {}),
-          onRefreshed: async (auth) =>
-            this.options.credentialsCallback?.(auth.credentials, userFromClaims(auth.claims)),
-          warn: (message, error) => this.warn(message, error),
+          verifier: this.verifier,
+          credentialsCallback: options.credentialsCallback,
+          warn: this.warn,
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
           rotation: options.refreshTokenRotationEnabled,
@@ -202,14 +203,6 @@ export class Auth0RemixServer {
    */
   async authenticateCallback(request: Request): Promise<CallbackResult> {
     return this.login.complete(request)
-  }
-
-  private async verifyIdToken(idToken: string, options: VerifyOptions): Promise<IdTokenClaims> {
-    try {
-      return (await this.verifier.verify(idToken, Token.ID, options)) as IdTokenClaims
-    } catch (error) {
-      throw new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token failed validation', { cause: error })
-    }
   }
 
   // ---------------------------------------------------------------------------------------------- users
@@ -538,11 +531,6 @@ export class Auth0RemixServer {
       this.warn('profileCacheSet failed', error),
     )
     return profile
-  }
-
-  private warn(message: string, error: unknown): void {
-    const detail = error instanceof AuthError ? error.code : error instanceof Error ? error.name : 'error'
-    ;(this.options.logger ?? console).warn(`[auth0-remix-server] ${message} (${detail})`)
   }
 }
 

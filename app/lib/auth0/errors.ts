@@ -80,3 +80,13 @@ export class AuthError extends Error {
 export function safeErrorCode(code: string | null | undefined): string {
   return code && /^[a-z0-9_]{1,64}$/.test(code) ? code : AuthErrorCode.unknown
 }
+
+/** How the library reports what it survived: a message and the error's code or class, never its text. */
+export type Warn = (message: string, error: unknown) => void
+
+export function warnTo(logger: Pick<Console, 'warn'>): Warn {
+  return (message, error) => {
+    const detail = error instanceof AuthError ? error.code : error instanceof Error ? error.name : 'error'
+    logger.warn(`[auth0-remix-server] ${message} (${detail})`)
+  }
+}

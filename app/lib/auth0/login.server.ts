@@ -7,14 +7,14 @@ import type { AuthorizeOptions, ClientDetails } from './options'
 import { safeRedirect } from './redirects'
 import { credentialsFrom } from './refresh.server'
 import type { AuthSession } from './session.server'
-import type { VerifyOptions } from './tokens.server'
+import type { TokenVerifier } from './tokens.server'
 import type { LoginTransaction, TransactionStore } from './transaction.server'
 import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
 
 interface LoginFlowOptions {
   client: OAuthClient
   transactions: TransactionStore
-  verifyIdToken: (idToken: string, options: VerifyOptions) => Promise<IdTokenClaims>
+  verifier: TokenVerifier
   clientDetails: ClientDetails
   callbackURL: string
   absoluteSessionLifetimeSeconds?: number
@@ -141,7 +141,7 @@ export class LoginFlow {
     const idToken = tokens.response.id_token
     if (!idToken || !tokens.idTokenClaims) throw new AuthError(AuthErrorCode.idTokenInvalid, 'No ID token')
     const claims = claimsToKeep(
-      await this.options.verifyIdToken(idToken, {
+      await this.options.verifier.verifyIdToken(idToken, {
         nonce: transaction.nonce,
         maxAgeSeconds: transaction.maxAge,
       }),

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { OAuthClient, TokenSet } from './client.server'
-import { AuthError, AuthErrorCode } from './errors'
+import { AuthError, AuthErrorCode, type Warn } from './errors'
 import type { AuthSession, LoadedSession, SessionManager } from './session.server'
 import { SingleFlight, sleep } from './single-flight'
 import { isRefreshLeaseStore } from './store'
-import { claimsToKeep, type Credentials, type IdTokenClaims } from './user'
+import type { TokenVerifier } from './tokens.server'
+import { claimsToKeep, userFromClaims, type Credentials, type UserProfile } from './user'
 
 /** The result of a token operation on a session; every request that waited for it gets the same. */
 /** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */
@@ -25,9 +26,10 @@ export interface RefreshOutcome {
 export interface RefresherOptions {
   client: OAuthClient
   sessions: SessionManager
-  verifyIdToken: (idToken: string) => Promise<IdTokenClaims>
-  onRefreshed: (auth: AuthSession) => Promise<void>
-  warn: (message: string, error: unknown) => void
+  verifier: TokenVerifier
+  /** The app's `credentialsCallback`, told of every refresh. */
+  credentialsCallback?: (credentials: Credentials, user: UserProfile) => unknown
+  warn: Warn
   leaseTtlMs: number
   leaseWaitMs: number
   /** `refreshTokenRotationEnabled`: what the tenant is said to do, checked against its first refresh answer. */
@@ -254,7 +256,7 @@ export class TokenRefresher {
     const setCookies = await this.store(request, loaded, updated, started)
     // Logged out (or revoked) while the refresh was in flight: stay logged out.
     if (setCookies === null) return { auth: null, reason: AuthErrorCode.sessionExpired }
-    await this.options.onRefreshed(updated)
+    await this.options.credentialsCallback?.(updated.credentials, userFromClaims(updated.claims))
     return { auth: updated, setCookies }
   }
 
@@ -304,7 +306,7 @@ export class TokenRefresher {
   private async applyRefresh(auth: AuthSession, tokens: TokenSet): Promise<AuthSession> {
     let claims = auth.claims
     if (tokens.response.id_token) {
-      const verified = await this.options.verifyIdToken(tokens.response.id_token)
+      const verified = await this.options.verifier.verifyIdToken(tokens.response.id_token)
       if (verified.sub !== auth.sub) {
         throw new AuthError(AuthErrorCode.idTokenInvalid, 'Refreshed ID token is for another user')
       }

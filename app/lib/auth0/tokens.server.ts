@@ -7,8 +7,9 @@ import {
   type FlattenedJWSInput,
 } from 'jose'
 import { Token } from './constants'
-import { TokenError, TokenErrorCode, toTokenError } from './errors'
+import { AuthError, AuthErrorCode, TokenError, TokenErrorCode, toTokenError } from './errors'
 import type { Issuer } from './issuer.server'
+import type { IdTokenClaims } from './user'
 
 interface TokenVerifierOptions {
   issuer: Issuer
@@ -62,6 +63,15 @@ export class TokenVerifier {
       return payload
     } catch (error) {
       throw toTokenError(error)
+    }
+  }
+
+  /** A login's or refresh's ID token: any failure is the library's `id_token_invalid`. */
+  async verifyIdToken(idToken: string, options: VerifyOptions = {}): Promise<IdTokenClaims> {
+    try {
+      return (await this.verify(idToken, Token.ID, options)) as IdTokenClaims
+    } catch (error) {
+      throw new AuthError(AuthErrorCode.idTokenInvalid, 'The ID token failed validation', { cause: error })
     }
   }
 
