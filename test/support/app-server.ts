@@ -67,7 +67,9 @@ export interface AppOptions {
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const buildDir = options.cwd ?? root
   if (!existsSync(path.join(buildDir, 'build/index.js')))
-    throw new Error(`No build/index.js in ${buildDir}: npm run build (product) or npm run build:test (test build)`)
+    throw new Error(
+      `No build/index.js in ${buildDir}: npm run build (product) or npm run build:test (test build)`,
+    )
   const port = options.port ?? (await freePort())
   const origin = `http://${options.loopbackOnly ? '127.0.0.1' : 'localhost'}:${port}`
   const args = [...(options.nodeArgs ?? []), serverScript]
