@@ -189,7 +189,7 @@ describe('booting the production server', () => {
     })
 
     it('has none of the test build routes (test/app/remix.config.js)', async () => {
-      // The splat route answers them: in the test build, GET /auth/test-counter is a 405 (it has only an action).
+      // Only the splat route matches them (the test build answers this GET /auth/test-counter with a 400).
       for (const path of ['/auth/test-counter', '/bench/dashboard']) {
         const response = await fetch(`${origin}${path}`)
         expect(response.status, path).toBe(404)
