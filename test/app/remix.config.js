@@ -13,7 +13,7 @@ import product from '../../remix.config.js'
 export default {
   ...product,
   appDirectory: '../../app',
-  // Route files are relative to appDirectory; explicit ids keep their client chunks inside public/build.
+  // Route files are relative to appDirectory; without an id, a route (and its client chunk) is named by that path.
   routes: (defineRoutes) =>
     defineRoutes((route) => {
       route('auth/test-counter', '../test/app/routes/auth.test-counter.ts', { id: 'test/auth.test-counter' })
