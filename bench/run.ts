@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (after `npm run build`): measures what auth costs the built stack, as ratios against itself,
- * prints every figure as `name: value` and writes bench/results/latest.md and latest.svg. BENCH_DURATION
+ * `npm run bench` (after `npm run build:test`): measures what auth costs the built stack, as ratios against
+ * itself, prints every figure as `name: value` and writes bench/results/latest.md and latest.svg. BENCH_DURATION
  * (seconds per measured run, default 5) and BENCH_ROUNDS (default 2) trade time for stability.
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os'

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmulator, type EmulatorTtl, type RunningEmulator } from '../dev/auth0-emulator/server'
-import { freePort, httpLogin, startApp, testClient } from '../test/support/app-server'
+import { freePort, httpLogin, startApp, testBuild, testClient } from '../test/support/app-server'
 import { AppBrowser, location } from '../test/support/browser'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -14,13 +14,14 @@ export interface BuildSnapshot {
 }
 
 /**
- * A private copy of the production build: other work in the tree may rebuild `public/build` mid-run, and the
- * assets must match the server build the app started with. node_modules is linked so imports still resolve.
+ * A private copy of the test build (`npm run build:test`: the production build plus GET /bench/dashboard, from
+ * bench/app): other work in the tree may rebuild it mid-run, and the assets must match the server build the app
+ * started with. node_modules is linked so imports still resolve.
  */
 export async function snapshotBuild(): Promise<BuildSnapshot> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-build-'))
-  await cp(path.join(root, 'build'), path.join(dir, 'build'), { recursive: true })
-  await cp(path.join(root, 'public'), path.join(dir, 'public'), { recursive: true })
+  await cp(path.join(testBuild, 'build'), path.join(dir, 'build'), { recursive: true })
+  await cp(path.join(testBuild, 'public'), path.join(dir, 'public'), { recursive: true })
   await cp(path.join(root, 'package.json'), path.join(dir, 'package.json'))
   await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'))
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
@@ -60,7 +61,7 @@ export async function startBenchApp(options: AppOptions): Promise<BenchApp> {
     auth0Origin: options.auth0Origin,
     appOrigin: publicOrigin,
     port: options.port ?? options.publicPort,
-    env: { BENCH_ROUTES: 'true', ...options.env },
+    env: options.env,
     cwd: options.build.dir,
     loopbackOnly: true,
     nodeArgs: profilingArgs(),

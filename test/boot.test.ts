@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -186,6 +186,17 @@ describe('booting the production server', () => {
       const response = await fetch(`${origin}/no-such-page`)
       expect(response.status).toBe(404)
       expect(await response.text()).toContain('Page not found')
+    })
+
+    it('has none of the test build routes (test/app/remix.config.js)', async () => {
+      // Only the splat route matches them (the test build answers this GET /auth/test-counter with a 400).
+      for (const path of ['/auth/test-counter', '/bench/dashboard']) {
+        const response = await fetch(`${origin}${path}`)
+        expect(response.status, path).toBe(404)
+        expect(await response.text()).toContain('Page not found')
+      }
+      const bundle = readFileSync(serverBuild, 'utf8')
+      for (const marker of ['test-counter', 'bench/']) expect(bundle).not.toContain(marker)
     })
 
     it('sends logged-out visitors from the dashboard to the login page', async () => {

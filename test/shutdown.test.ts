@@ -9,6 +9,7 @@ import {
   httpLogin,
   type RunningApp,
   startApp,
+  testBuild,
   testClient,
   type TestDatabase,
 } from './support/app-server'
@@ -17,6 +18,7 @@ import { AppBrowser, location } from './support/browser'
 /**
  * SIGTERM on the built server (`node server.js`), as `docker stop` sends it: it stops accepting, lets the request
  * in flight finish, closes the database, exits 0 within 10 s; what it acknowledged before is in the database.
+ * Writes go through POST /auth/test-counter, so this file runs the test build (`npm run build:test`).
  */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -56,7 +58,7 @@ async function start(engine: Engine) {
       databaseUrl: database.url,
       auth0Origin: emulator.origin,
       port,
-      env: { STACK_TEST_ROUTES: 'true' },
+      cwd: testBuild,
     })
     cleanup.push(() => app.stop())
     return app

@@ -42,6 +42,8 @@ export async function startProxyCluster(
     postgresAdminUrl?: string
     ttl?: Partial<EmulatorTtl>
     env?: Record<string, string>
+    /** The build every instance runs (startApp's `cwd`; default: the product build). */
+    cwd?: string
     /** The application's refresh token settings at the tenant (default: a new application's). */
     refreshTokens?: Partial<RefreshTokenSettings>
   } = {},
@@ -77,6 +79,7 @@ export async function startProxyCluster(
     port,
     loopbackOnly: true,
     env: { TRUST_PROXY: proxyAddress, ...options.env },
+    cwd: options.cwd,
   })
   const started = await Promise.allSettled(appPorts.map((port) => startApp(appOptions(port))))
   const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb } from '~/db.server'
 import { createPrismaSessionStorage } from '~/session-store.server'
-import { httpLogin, testSessionSecret } from '../support/app-server'
+import { httpLogin, testBuild, testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { startEmbeddedPostgres, type EmbeddedServer } from '../support/postgres'
 import { startProxyCluster, type ProxyCluster } from './cluster'
@@ -12,8 +12,8 @@ import { inParallel } from '../support/parallel'
  * Issue 13 item 7: USERS signed-in users across three instances behind nginx for SECONDS, while (a) one instance
  * is SIGKILLed and restarted, (b) PostgreSQL is restarted, (c) the emulator is down for 10 s, one after the other
  * in one window. Each user writes through /auth/test-counter (test/security/load.test.ts's acknowledged-write
- * counter) and reads /dashboard. PostgreSQL is a server of this test's own: the machine's shared one is never
- * restarted.
+ * counter, in the test build) and reads /dashboard. PostgreSQL is a server of this test's own: the machine's
+ * shared one is never restarted.
  */
 const users = Number(process.env.FAULT_LOAD_USERS ?? 200)
 const seconds = Number(process.env.FAULT_LOAD_SECONDS ?? 60)
@@ -52,7 +52,7 @@ describe('faults under load behind the TLS proxy', () => {
       // The tenant as the README advises for production: rotation on with a reuse interval, so a refresh whose
       // answer died with a SIGKILLed instance can be retried with the previous token.
       refreshTokens: { rotation: true, reuseIntervalSeconds: 30 },
-      env: { STACK_TEST_ROUTES: 'true' },
+      cwd: testBuild,
     })
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { testSessionSecret } from '../support/app-server'
+import { testBuild, testSessionSecret } from '../support/app-server'
 import { location } from '../support/browser'
 import { createPrismaSessionStorage } from '~/session-store.server'
 import { Client, engine, login, withStack, type Stack } from './support'
@@ -9,13 +9,17 @@ import { inParallel } from '../support/parallel'
  * 200 signed-in users on ONE app instance for SECURITY_LOAD_SECONDS (default 60; lower it for a quick local run),
  * plus 10 new logins per second. Every user request adds one to a per-session counter through the versioned store
  * (two at a time, so writes conflict and retry); the sum of the counters must equal the number of 200 answers.
+ * The counter is POST /auth/test-counter, so this file runs the test build (`npm run build:test`).
  */
 const users = Number(process.env.SECURITY_LOAD_USERS ?? 200)
 const seconds = Number(process.env.SECURITY_LOAD_SECONDS ?? 60)
 const loginsPerSecond = 10
 
 let stack: Stack
-withStack((running) => ({ stack } = running))
+withStack(
+  (running) => ({ stack } = running),
+  () => ({ cwd: testBuild }),
+)
 
 describe(`load on ${engine}`, () => {
   it(

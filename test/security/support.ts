@@ -16,7 +16,8 @@ import { createDb, type Db } from '~/db.server'
 
 /**
  * The security suite attacks the BUILT app (`npm run build` first) over HTTP: one emulator, one database (the
- * engine of DATABASE_URL, so CI runs it on SQLite and on PostgreSQL) and one `node server.js` per test file.
+ * engine of DATABASE_URL, so CI runs it on SQLite and on PostgreSQL) and one `node server.js` per test file. The
+ * load test runs the test build instead (`npm run build:test`), for its write counter.
  */
 
 export const engine: Engine = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '') ? 'postgresql' : 'sqlite'
@@ -68,6 +69,8 @@ export interface StackOptions {
   appDomain?: string
   /** Where the emulator sends logout tokens (default: the app's endpoint). */
   backchannelLogoutUri?: string
+  /** The build to run (startApp's `cwd`): the product build by default; `testBuild` has /auth/test-counter. */
+  cwd?: string
 }
 
 export interface Stack {
@@ -112,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   })
   let emulator = await startEmulator(emulatorOptions(0))
   const database = await createTestDatabase(engine)
-  const baseEnv = { TRUST_PROXY: 'true', STACK_TEST_ROUTES: 'true', ...options.env }
+  const baseEnv = { TRUST_PROXY: 'true', ...options.env }
   const launch = (env: Record<string, string> = {}) =>
     startApp({
       databaseUrl: database.url,
@@ -120,6 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       appOrigin: publicOrigin,
       port,
       env: { ...baseEnv, ...env },
+      cwd: options.cwd,
     })
   let app = await launch()
   let previousOutput = ''

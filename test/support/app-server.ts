@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { completeLogin } from '../../dev/auth0-emulator/login'
 import { type AppBrowser, location } from './browser'
@@ -10,7 +12,14 @@ import { freePort } from './ports'
  * the cluster and attack suites.
  */
 
-const serverScript = fileURLToPath(new URL('../../server.js', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const serverScript = path.join(root, 'server.js')
+
+/**
+ * `cwd` for the test build (`npm run build:test`, test/app/remix.config.js): the product app plus
+ * POST /auth/test-counter and GET /bench/dashboard, which the product build does not have.
+ */
+export const testBuild = path.join(root, 'test/app')
 
 export const testClient = {
   clientId: 'stack-test-client',
@@ -39,7 +48,10 @@ export interface AppOptions {
   appOrigin?: string
   port?: number
   env?: Record<string, string>
-  /** Another directory holding build/, public/ and node_modules (the benchmark's snapshot of the build). */
+  /**
+   * The directory server.js runs in, holding build/ and public/ (default: the repository, the product build):
+   * `testBuild`, or the benchmark's snapshot of it (with a node_modules link).
+   */
   cwd?: string
   /** Listen on 127.0.0.1 only and name the origin by IP, so load generators skip name resolution. */
   loopbackOnly?: boolean
@@ -53,11 +65,16 @@ export interface AppOptions {
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const buildDir = options.cwd ?? root
+  if (!existsSync(path.join(buildDir, 'build/index.js')))
+    throw new Error(
+      `No build/index.js in ${buildDir}: npm run build (product) or npm run build:test (test build)`,
+    )
   const port = options.port ?? (await freePort())
   const origin = `http://${options.loopbackOnly ? '127.0.0.1' : 'localhost'}:${port}`
   const args = [...(options.nodeArgs ?? []), serverScript]
   const child = spawn(process.execPath, args, {
-    cwd: options.cwd,
+    cwd: buildDir,
     env: {
       ...process.env,
       NODE_ENV: 'production',
