@@ -89,7 +89,7 @@ export function startBenchEmulator(publicPort: number, ttl?: Partial<EmulatorTtl
 /** Logs alice in over HTTP and returns the browser holding her session cookie. */
 export async function login(app: BenchApp): Promise<AppBrowser> {
   const browser = new AppBrowser(app.publicOrigin)
-  const done = await httpLogin({ origin: app.publicOrigin }, browser)
+  const done = await httpLogin(browser)
   if (location(done).pathname !== '/dashboard') throw new Error(`Login ended at ${location(done).href}`)
   return browser
 }

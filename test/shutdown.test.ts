@@ -80,7 +80,7 @@ describe.each(['sqlite', 'postgresql'] as const)('graceful shutdown on %s', (eng
       const { emulator, launch } = await start(engine)
       const app = await launch()
       const browser = new AppBrowser(app.origin)
-      expect(location(await httpLogin(app, browser)).pathname).toBe('/dashboard')
+      expect(location(await httpLogin(browser)).pathname).toBe('/dashboard')
       const acknowledged = []
       for (let i = 0; i < 5; i++) acknowledged.push(await addToCounter(app, browser))
       expect(acknowledged).toEqual([1, 2, 3, 4, 5])

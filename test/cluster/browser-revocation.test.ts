@@ -72,7 +72,7 @@ describe('Browser strategy on two app instances: revocation', () => {
 
   it('a valid back-channel logout token to one instance ends the browser session on both', async () => {
     const browser = new AppBrowser(apps[0]!.origin)
-    expect(location(await httpLogin(apps[0]!, browser)).pathname).toBe('/dashboard')
+    expect(location(await httpLogin(browser)).pathname).toBe('/dashboard')
     const cookie = browser.header()
     for (const app of apps) expect((await dashboard(app, cookie)).status).toBe(200)
     expect(await emulator.control.backchannelLogout({ sub: 'auth0|alice' })).toBe(200)
@@ -85,7 +85,7 @@ describe('Browser strategy on two app instances: revocation', () => {
 
   it('a cookie copied before logout on one instance is refused by the other', async () => {
     const browser = new AppBrowser(apps[0]!.origin)
-    expect(location(await httpLogin(apps[0]!, browser)).pathname).toBe('/dashboard')
+    expect(location(await httpLogin(browser)).pathname).toBe('/dashboard')
     const copied = browser.header()
     const logout = await fetch(browser.post('/logout'), { redirect: 'manual' })
     expect(logout.status).toBe(302)

@@ -54,7 +54,7 @@ describe('two app instances on one PostgreSQL', () => {
   it('makes one refresh for 50 concurrent requests split across both instances', async () => {
     const [a, b] = apps as [RunningApp, RunningApp]
     const browser = new AppBrowser(a.origin)
-    const done = await httpLogin(a, browser)
+    const done = await httpLogin(browser)
     expect(location(done).pathname).toBe('/dashboard')
     // the session works on both instances
     for (const app of apps) {

@@ -24,7 +24,7 @@ function expect(condition: boolean, message: string): void {
 
 async function logIn(email: string): Promise<AppBrowser> {
   const browser = new AppBrowser(appOrigin!)
-  const done = await httpLogin({ origin: appOrigin! }, browser, { email })
+  const done = await httpLogin(browser, { email })
   expect(done.status === 302, `login ended with ${done.status}, not a redirect`)
   expect(location(done).pathname === '/dashboard', `login went to ${location(done).pathname}`)
   return browser

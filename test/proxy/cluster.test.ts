@@ -34,7 +34,7 @@ describe('three instances behind a TLS proxy', () => {
     const page = await fetch(browser.request('/login'))
     expect(page.status).toBe(200)
     expect(page.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d{7,}/)
-    const done = await httpLogin({ origin: nginx.origin }, browser, { fetch })
+    const done = await httpLogin(browser, { fetch })
     expect(location(done).pathname).toBe('/dashboard')
 
     const session = browser.setCookies.filter((line) => /^__Host-session=[^;]/.test(line))
@@ -101,8 +101,8 @@ describe('three instances behind a TLS proxy', () => {
   it("ends a user's sessions on every instance with one back-channel logout to one instance", async () => {
     const alice = [user('127.0.0.21'), user('127.0.0.22')]
     const bob = user('127.0.0.23')
-    for (const { fetch, browser } of alice) await httpLogin({ origin: nginx.origin }, browser, { fetch })
-    await httpLogin({ origin: nginx.origin }, bob.browser, { fetch: bob.fetch, email: 'bob@example.com' })
+    for (const { fetch, browser } of alice) await httpLogin(browser, { fetch })
+    await httpLogin(bob.browser, { fetch: bob.fetch, email: 'bob@example.com' })
 
     const dashboardOn = (app: RunningApp, session: { browser: AppBrowser }) =>
       fetch(`${app.origin}/dashboard`, { headers: { Cookie: session.browser.header() }, redirect: 'manual' })
@@ -125,7 +125,7 @@ describe('three instances behind a TLS proxy', () => {
     const { fetch, browser } = user('127.0.0.31')
     // The refreshed token must not be due again before the storm ends (2 cores, three instances, other loads).
     await emulator.control.setTtl({ accessToken: 30 })
-    await httpLogin({ origin: nginx.origin }, browser, { fetch })
+    await httpLogin(browser, { fetch })
     await new Promise((resolve) => setTimeout(resolve, 15_200)) // past half the lifetime: a refresh is due
     await emulator.control.reset()
     const before = (await nginx.accessLog()).length

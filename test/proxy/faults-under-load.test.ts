@@ -68,7 +68,7 @@ describe('faults under load behind the TLS proxy', () => {
       const sessions = await inParallel(users, 10, async (index) => {
         const address = `127.0.${1 + (index >> 8)}.${(index & 255) + 1}`
         const { fetch, browser } = cluster.user(address)
-        const done = await httpLogin({ origin: cluster.origin }, browser, {
+        const done = await httpLogin(browser, {
           fetch,
           email: ['alice@example.com', 'bob@example.com', 'carol@example.com'][index % 3],
         })

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect } from 'vitest'
-import { completeLogin, type CallbackRequest } from '../../dev/auth0-emulator/login'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../dev/auth0-emulator/server'
 import {
   createTestDatabase,
@@ -12,6 +11,7 @@ import {
   type TestDatabase,
 } from '../support/app-server'
 import { AppBrowser, location } from '../support/browser'
+import { httpLogin } from '../support/http-login'
 import { createDb, type Db } from '~/db.server'
 
 /**
@@ -181,38 +181,13 @@ export function withStack(
   })
 }
 
-export async function beginLogin(
-  browser: Client,
-  options: { email?: string; returnTo?: string } = {},
-): Promise<{ authorizeUrl: URL; callback: CallbackRequest }> {
-  const started = await browser.submit('/auth/auth0', options.returnTo ? { returnTo: options.returnTo } : {})
-  if (started.status !== 302) throw new Error(`Login start answered ${started.status}`)
-  const authorizeUrl = location(started)
-  const callback = await completeLogin(authorizeUrl.href, { email: options.email ?? 'alice@example.com' })
-  return { authorizeUrl, callback }
-}
+export { beginLogin, deliverCallback } from '../support/http-login'
 
-/** Delivers the callback as a browser does: form_post is a cross-site POST, then the app's same-site GET bounce. */
-export async function deliverCallback(browser: Client, callback: CallbackRequest): Promise<Response> {
-  const url = new URL(callback.url)
-  const path = url.pathname + url.search
-  if (callback.method === 'GET') return browser.get(path)
-  const held = await browser.send(path, {
-    method: 'POST',
-    body: callback.body,
-    crossSite: true,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'null' },
-  })
-  if (held.status !== 303) return held
-  const next = location(held)
-  return browser.get(next.pathname + next.search)
-}
-
-export async function login(
+export function login(
   browser: Client,
   options: { email?: string; returnTo?: string } = {},
 ): Promise<Response> {
-  return deliverCallback(browser, (await beginLogin(browser, options)).callback)
+  return httpLogin(browser, options)
 }
 
 /** Logs in and checks that it worked: lands on the dashboard with a session. */

@@ -2,8 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { completeLogin } from '../../dev/auth0-emulator/login'
-import { type AppBrowser, location } from './browser'
 import { freePort } from './ports'
 
 /**
@@ -145,40 +143,4 @@ export function run(command: string, args: string[], env: Record<string, string>
   })
 }
 
-/** What a browser does over HTTP: the app's login form, the emulator's page, the callback (both legs). */
-export async function httpLogin(
-  app: { origin: string },
-  browser: AppBrowser,
-  options: {
-    email?: string
-    returnTo?: string
-    /** How the browser reaches the app (the proxy suite's users each connect from their own address). */
-    fetch?: (request: Request, init: { redirect: 'manual' }) => Promise<Response>
-  } = {},
-): Promise<Response> {
-  const fetch = options.fetch ?? globalThis.fetch
-  const form: Record<string, string> = options.returnTo ? { returnTo: options.returnTo } : {}
-  const started = browser.store(await fetch(browser.post('/auth/auth0', form), { redirect: 'manual' }))
-  if (started.status !== 302) throw new Error(`Login start answered ${started.status}`)
-  const callback = await completeLogin(location(started).href, {
-    email: options.email ?? 'alice@example.com',
-  })
-  const url = new URL(callback.url)
-  const path = url.pathname + url.search
-  if (callback.method === 'GET')
-    return browser.store(await fetch(browser.request(path), { redirect: 'manual' }))
-  const held = browser.store(
-    await fetch(
-      browser.request(path, {
-        method: 'POST',
-        body: callback.body,
-        crossSite: true,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      }),
-      { redirect: 'manual' },
-    ),
-  )
-  if (held.status !== 303) return held
-  const next = location(held)
-  return browser.store(await fetch(browser.request(next.pathname + next.search), { redirect: 'manual' }))
-}
+export { httpLogin } from './http-login'
