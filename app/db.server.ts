@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { databaseEngine, sqliteFilePath } from '../prisma/database-url.mjs'
 import { env } from '~/env.server'
+import { SessionConflictError } from '~/lib/auth0'
 import { PrismaClient as PostgresqlClient } from './generated/postgresql/client'
 import { PrismaClient as SqliteClient } from './generated/sqlite/client'
 
@@ -213,6 +214,20 @@ export function databaseUnavailable(): Response {
     statusText: 'Service Unavailable',
     headers: { 'Retry-After': '5', 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' },
   })
+}
+
+/**
+ * Runs a database call of the session store. A failure (database down, locked, timed out) becomes a thrown 503
+ * Response that the app's ErrorBoundary renders as a friendly page, instead of a 500; version conflicts pass through.
+ */
+export async function orServiceUnavailable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof SessionConflictError || error instanceof Response) throw error
+    console.error(`Session store unavailable (${describeDbError(error)})`)
+    throw databaseUnavailable()
+  }
 }
 
 /** A cheap round trip for `/healthz`; throws (with a log-safe message) when the database is unreachable. */

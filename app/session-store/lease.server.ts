@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Db } from '~/db.server'
+import { orServiceUnavailable, type Db } from '~/db.server'
 import type { RefreshLeaseStore } from '~/lib/auth0'
-import { orServiceUnavailable } from './unavailable.server'
 
 /**
  * Row-level refresh leases, so that one process in a cluster refreshes a session's tokens at a time. A lease is

@@ -1,7 +1,6 @@
-import type { Db } from '~/db.server'
+import { orServiceUnavailable, type Db } from '~/db.server'
 import type { LogoutTokenReplayStore, SessionDenyList, SessionRevocationStore } from '~/lib/auth0'
 import type { SessionSql } from './sql.server'
-import { orServiceUnavailable } from './unavailable.server'
 
 export interface SessionRevocation extends SessionRevocationStore, LogoutTokenReplayStore, SessionDenyList {
   revokeSession(id: string): Promise<boolean>
