@@ -10,9 +10,9 @@ const build = await import(pathToFileURL(path.join(root, 'index.js')).href)
 installGlobals({ nativeFetch: true })
 
 const app = express()
-app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: '1y' }))
+app.use(build.publicPath, express.static(path.join(root, 'public/build'), { immutable: true, maxAge: '1y' }))
 app.all('*', createRequestHandler({ build, mode: 'production' }))
-const server = app.listen(Number(process.env.PORT), '127.0.0.1', () =>
+const server = app.listen(Number(process.env.PORT), () =>
   console.log(`[seed-app] listening on ${server.address().port}`),
 )
 process.once('SIGTERM', () => server.close(() => process.exit(0)))

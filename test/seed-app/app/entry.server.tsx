@@ -1,6 +1,12 @@
-import type { AppLoadContext, EntryContext, HandleDataRequestFunction } from '@remix-run/node'
+import { PassThrough } from 'node:stream'
+import {
+  createReadableStreamFromReadable,
+  type AppLoadContext,
+  type EntryContext,
+  type HandleDataRequestFunction,
+} from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
-import { renderToString } from 'react-dom/server'
+import { renderToPipeableStream } from 'react-dom/server'
 import { authenticator } from './auth.server'
 
 declare module '@remix-run/node' {
@@ -9,7 +15,8 @@ declare module '@remix-run/node' {
   }
 }
 
-// Migration step: the Browser strategy's refreshed cookie goes out on the same response (no "literal page refresh").
+// Remix's default entry, plus the migration step: applyHeaders sends a Browser-strategy refresh's cookie on the
+// same response (no "literal page refresh").
 export default function handleRequest(
   request: Request,
   status: number,
@@ -18,9 +25,17 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   authenticator.applyHeaders(request, loadContext, headers)
-  headers.set('Content-Type', 'text/html; charset=utf-8')
-  const html = renderToString(<RemixServer context={remixContext} url={request.url} />)
-  return new Response(`<!DOCTYPE html>${html}`, { status, headers })
+  return new Promise<Response>((resolve, reject) => {
+    const { pipe } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} />, {
+      onAllReady() {
+        const body = new PassThrough()
+        headers.set('Content-Type', 'text/html; charset=utf-8')
+        resolve(new Response(createReadableStreamFromReadable(body), { status, headers }))
+        pipe(body)
+      },
+      onShellError: reject,
+    })
+  })
 }
 
 export const handleDataRequest: HandleDataRequestFunction = (response, { request, context }) => {
