@@ -42,7 +42,12 @@ export async function yourCredentials(request: Request): Promise<Credentials> {
 export async function yourUser(credentials: Credentials): Promise<UserProfile> {
   const claims = await authenticator.decodeToken(credentials.idToken!, Token.ID)
   const text = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined)
-  return { id: String(claims.sub), name: text('name'), nickname: text('nickname'), givenName: text('given_name') }
+  return {
+    id: String(claims.sub),
+    name: text('name'),
+    nickname: text('nickname'),
+    givenName: text('given_name'),
+  }
 }
 
 async function refresh(credentials: Credentials): Promise<Credentials> {
