@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { completeLogin } from '../../dev/auth0-emulator/login'
 import { startEmulator, type RunningEmulator } from '../../dev/auth0-emulator/server'
 import { freePort, httpLogin, run, testClient, testSessionSecret } from '../support/app-server'
 import { AppBrowser, location } from '../support/browser'
@@ -171,5 +172,46 @@ describe.each<Setup>(['server', 'browser', 'cookie', 'opt-out'])('seed-style app
     // A copy of the old cookie: the store deleted a server-side session. A cookie session has nothing to delete:
     // without session.denyList (and with the original logout form, which revokes nothing) the copy still works.
     expect((await get(copy, '/dashboard')).status).toBe(inCookie ? 200 : 302)
+  })
+})
+
+describe('seed-style app: the original README code that changed on purpose', () => {
+  let app: SeedApp
+  beforeAll(async () => {
+    app = await startSeedApp('server')
+  })
+  afterAll(() => app?.stop())
+
+  it('a callback route with only an action: the form_post GET that finishes the login gets 400, and Remix names the missing loader', async () => {
+    const browser = new AppBrowser(app.origin)
+    const started = browser.store(await fetch(browser.post('/auth/auth0'), { redirect: 'manual' }))
+    const callback = await completeLogin(location(started).href, { email: 'alice@example.com' })
+    if (callback.method !== 'POST') throw new Error('expected a form_post callback')
+    const held = await fetch(
+      browser.request('/auth/callback-action-only', {
+        method: 'POST',
+        body: callback.body,
+        crossSite: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+      { redirect: 'manual' },
+    )
+    expect(held.status).toBe(303)
+    browser.store(held)
+    const next = await get(browser, location(held).pathname)
+    expect(next.status).toBe(400)
+    expect(app.output()).toMatch(
+      /GET request to "\/auth\/callback-action-only" but did not provide a `loader`/,
+    )
+    expect(await get(browser, '/dashboard').then((response) => response.status)).toBe(302)
+  })
+
+  it('the original logout(redirectTo, headers) form has no method check: its `loader = action` logs out on a GET', async () => {
+    const browser = new AppBrowser(app.origin)
+    await httpLogin(app, browser)
+    const logout = await get(browser, '/logout')
+    expect(logout.status).toBe(302)
+    expect(location(logout).pathname).toBe('/v2/logout')
+    expect((await get(browser, '/dashboard')).status).toBe(302)
   })
 })

@@ -11,5 +11,5 @@ export const action: ActionFunction = async ({ request }) => {
   })
 }
 
-// form_post answers Auth0's POST with a same-site GET of this route: without a loader Remix would answer it 405.
+// form_post answers Auth0's POST with a same-site GET of this route: without a loader Remix answers it 400.
 export const loader = action
