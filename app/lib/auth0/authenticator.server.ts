@@ -135,13 +135,7 @@ export class Auth0RemixServer {
     const given = isRequestLike(requestOrOptions)
     const request = given ? requestOrOptions : new Request(this.appOrigin)
     const options = (given ? maybeOptions : requestOrOptions) ?? {}
-    if (given && this.login.unfinishedFormPost(request)) {
-      // The held form_post was never collected: the callback route answered the GET without us (no loader).
-      ;(this.options.logger ?? console).warn(
-        '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
-          'an action (export const loader = action).',
-      )
-    }
+    if (given) this.warnOnUnfinishedFormPost(request)
     throw await this.login.start(request, options)
   }
 
@@ -325,7 +319,18 @@ export class Auth0RemixServer {
     for (const cookie of scope.pendingCookies.splice(0)) headers.append('Set-Cookie', cookie)
   }
 
+  /** The held form_post was never collected: the callback route answered the GET without us (no loader). */
+  private warnOnUnfinishedFormPost(request: Request): void {
+    if (!this.login.unfinishedFormPost(request)) return
+    ;(this.options.logger ?? console).warn(
+      '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
+        'an action (export const loader = action).',
+    )
+  }
+
   private loginRedirect(request: Request, context: object | undefined, reason?: string): Response {
+    // An app whose login route calls authorize() without the request learns it here, on the next guarded page.
+    this.warnOnUnfinishedFormPost(request)
     const query: Record<string, string> = { returnTo: currentPath(request) }
     if (reason) query.error = reason
     const headers = new Headers()
