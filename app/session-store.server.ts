@@ -258,7 +258,9 @@ export function createPrismaSessionStorage(options: PrismaSessionStorageOptions)
     },
 
     async revokeOtherSessions(sub, keepId) {
-      return (await orServiceUnavailable(() => db.session.deleteMany({ where: { sub, id: { not: keepId } } }))).count
+      return (
+        await orServiceUnavailable(() => db.session.deleteMany({ where: { sub, id: { not: keepId } } }))
+      ).count
     },
 
     async listSessions(sub) {

@@ -403,7 +403,11 @@ export class Auth0RemixServer {
    * Cookies re-issued during this request, for `applyHeaders`. What counts is where the session lives: a store
    * without ids (a cookie store) needs its new cookie sent whatever `session.strategy` says.
    */
-  private queueCookiesForResponse(scope: RequestScope, setCookies: string[] | null, loaded: LoadedSession): void {
+  private queueCookiesForResponse(
+    scope: RequestScope,
+    setCookies: string[] | null,
+    loaded: LoadedSession,
+  ): void {
     const inCookie = this.sessions?.config.strategy === SessionStrategy.Browser || !loaded.id
     if (!setCookies || !inCookie) return
     scope.pendingCookies.push(...setCookies)
