@@ -219,4 +219,22 @@ describe('seed-style app: the original README code that changed on purpose', () 
     expect(location(logout).pathname).toBe('/v2/logout')
     expect((await get(browser, '/dashboard')).status).toBe(302)
   })
+
+  it("logout(request), the guide's replacement: refuses a cross-site POST; a POST ends the session and revokes the refresh token", async () => {
+    const browser = new AppBrowser(app.origin)
+    await httpLogin(app, browser)
+    // No loader: Remix refuses a GET itself (400); a cross-site POST reaches the library, which refuses it.
+    expect((await get(browser, '/auth/logout')).status).toBe(400)
+    const crossSite = browser.request('/auth/logout', {
+      method: 'POST',
+      headers: { Origin: 'https://evil.example' },
+    })
+    expect((await fetch(crossSite, { redirect: 'manual' })).status).toBe(403)
+    expect((await get(browser, '/dashboard')).status).toBe(200)
+    await app.emulator.control.reset()
+    const logout = browser.store(await fetch(browser.post('/auth/logout'), { redirect: 'manual' }))
+    expect(location(logout).pathname).toBe('/v2/logout')
+    expect((await app.emulator.control.counters()).endpoints['/oauth/revoke']).toBe(1)
+    expect((await get(browser, '/dashboard')).status).toBe(302)
+  })
 })
