@@ -18,8 +18,8 @@ import type { Setup } from './app/sessionStorage.server'
 
 const fixture = fileURLToPath(new URL('.', import.meta.url))
 const remixCli = fileURLToPath(new URL('../../node_modules/@remix-run/dev/dist/cli.js', import.meta.url))
-/** Access tokens live 4 s: a refresh is due after 2 s (the leeway is at most half the lifetime). */
-const accessTokenSeconds = 4
+/** Access tokens live 6 s: a refresh is due after 3 s (the leeway is at most half the lifetime). */
+const accessTokenSeconds = 6
 
 beforeAll(async () => {
   // vitest runs with NODE_ENV=test: a build for that would use React's development JSX runtime.
