@@ -1,5 +1,5 @@
 import { redirect } from '@remix-run/node'
-import { AuthError, Token, type Credentials, type UserProfile } from '../../../app/lib/auth0'
+import { AuthError, Token, TokenError, type Credentials, type UserProfile } from '../../../app/lib/auth0'
 import { authenticator } from './auth.server'
 import { commitSession, getSessionFromRequest } from './session.server'
 
@@ -38,9 +38,12 @@ export async function yourCredentials(request: Request): Promise<Credentials> {
   return refreshed
 }
 
-/** The user from the ID token, verified on every read. */
+/** The user from the ID token, verified on every read (an expired or forged one means logging in again). */
 export async function yourUser(credentials: Credentials): Promise<UserProfile> {
-  const claims = await authenticator.decodeToken(credentials.idToken!, Token.ID)
+  const claims = await authenticator.decodeToken(credentials.idToken!, Token.ID).catch((error: unknown) => {
+    if (error instanceof TokenError) throw redirect(`/login?error=${error.code}`)
+    throw error
+  })
   const text = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined)
   return {
     id: String(claims.sub),
