@@ -141,7 +141,8 @@ describe.each<Setup>(['server', 'browser', 'cookie', 'opt-out'])('seed-style app
 
     const before = await tokens(browser)
     expect(before).toMatchObject({ sub: 'auth0|alice', idTokenValid: true, tampered: 'ERR_JWT_INVALID' })
-    // No audience configured (the original README has none): the access token is for /userinfo, not a JWT.
+    // No audience configured, as in the original README. The original then asked for the Management API; this library
+    // asks for none (migration guide), so the access token is for /userinfo only, not a JWT.
     expect(before.accessTokenValid).toBe(false)
     expect(before.expiresIn).toBe(accessTokenSeconds)
 
