@@ -5,7 +5,7 @@ import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, Token } from '.
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
-import { assertSameOriginPost, auth0LogoutUrl } from './logout.server'
+import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import type { Auth0RemixServerOptions, AuthorizeOptions, HandleCallbackOptions } from './options'
 import { currentPath, safeRedirect, withQuery } from './redirects'
 import { TokenRefresher } from './refresh.server'
@@ -434,11 +434,22 @@ export class Auth0RemixServer {
 
   /**
    * Ends the session everywhere: deletes it locally (row and cookie), revokes the refresh token and redirects to
-   * Auth0's logout. POST only, from this app's origin. The seed's `logout(redirectTo, headers)` form still works.
+   * Auth0's logout. POST only, from this app's origin. The seed's `logout(redirectTo, headers)` form still works and,
+   * as before, throws its redirect at once.
    */
-  async logout(request: Request, options?: { returnTo?: string }): Promise<never>
-  async logout(redirectTo: string, headers?: HeadersInit): Promise<never>
-  async logout(
+  logout(request: Request, options?: { returnTo?: string }): Promise<never>
+  logout(redirectTo: string, headers?: HeadersInit): Promise<never>
+  logout(requestOrRedirect: Request | string, second?: { returnTo?: string } | HeadersInit): Promise<never> {
+    if (typeof requestOrRedirect === 'string' && !this.options.useOidcLogout) {
+      // Routes written for a synchronous logout call it without await: a rejected promise would reach no one.
+      throw redirect(v2LogoutUrl(this.issuer, this.options.clientDetails.clientID, requestOrRedirect), {
+        headers: second as HeadersInit | undefined,
+      })
+    }
+    return this.logoutAsync(requestOrRedirect, second)
+  }
+
+  private async logoutAsync(
     requestOrRedirect: Request | string,
     second?: { returnTo?: string } | HeadersInit,
   ): Promise<never> {
