@@ -368,3 +368,19 @@ describe('loose ends', () => {
     expect(TokenErrorCode.multipleMatchingKeys).toBe('ERR_JWKS_MULTIPLE_MATCHING_KEYS')
   })
 })
+
+describe('logout(redirectTo, headers): the original threw at once', () => {
+  it('throws the redirect synchronously, so a route that calls it without await still logs out', () => {
+    let thrown: unknown
+    try {
+      void harness.auth.logout(appOrigin, { 'Set-Cookie': '__session=; Max-Age=0' })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(Response)
+    const response = thrown as Response
+    expect(location(response).pathname).toBe('/v2/logout')
+    expect(location(response).searchParams.get('returnTo')).toBe(appOrigin)
+    expect(response.headers.get('Set-Cookie')).toBe('__session=; Max-Age=0')
+  })
+})

@@ -5,7 +5,7 @@ import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, type Token } fr
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
-import { assertSameOriginPost, auth0LogoutUrl } from './logout.server'
+import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import type { Auth0RemixServerOptions, AuthorizeOptions, HandleCallbackOptions } from './options'
 import { isSecureContext } from './origins'
 import { currentPath, safeRedirect, withQuery } from './redirects'
@@ -145,13 +145,7 @@ export class Auth0RemixServer {
     const given = isRequestLike(requestOrOptions)
     const request = given ? requestOrOptions : new Request(this.appOrigin)
     const options = (given ? maybeOptions : requestOrOptions) ?? {}
-    if (given && this.login.unfinishedFormPost(request)) {
-      // The held form_post was never collected: the callback route answered the GET without us (no loader).
-      ;(this.options.logger ?? console).warn(
-        '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
-          'an action (export const loader = action).',
-      )
-    }
+    if (given) this.warnOnUnfinishedFormPost(request)
     throw await this.login.start(request, options)
   }
 
@@ -327,7 +321,18 @@ export class Auth0RemixServer {
     for (const cookie of scope.pendingCookies.splice(0)) headers.append('Set-Cookie', cookie)
   }
 
+  /** The held form_post was never collected: the callback route answered the GET without us (no loader). */
+  private warnOnUnfinishedFormPost(request: Request): void {
+    if (!this.login.unfinishedFormPost(request)) return
+    ;(this.options.logger ?? console).warn(
+      '[auth0-remix-server] A form_post login never finished: the callback route needs a loader as well as ' +
+        'an action (export const loader = action).',
+    )
+  }
+
   private loginRedirect(request: Request, context: object | undefined, reason?: string): Response {
+    // An app whose login route calls authorize() without the request learns it here, on the next guarded page.
+    this.warnOnUnfinishedFormPost(request)
     const query: Record<string, string> = { returnTo: currentPath(request) }
     if (reason) query.error = reason
     const headers = new Headers()
@@ -431,11 +436,22 @@ export class Auth0RemixServer {
 
   /**
    * Ends the session everywhere: deletes it locally (row and cookie), revokes the refresh token and redirects to
-   * Auth0's logout. POST only, from this app's origin. The seed's `logout(redirectTo, headers)` form still works.
+   * Auth0's logout. POST only, from this app's origin. The seed's `logout(redirectTo, headers)` form still works and,
+   * as before, throws its redirect at once.
    */
-  async logout(request: Request, options?: { returnTo?: string }): Promise<never>
-  async logout(redirectTo: string, headers?: HeadersInit): Promise<never>
-  async logout(
+  logout(request: Request, options?: { returnTo?: string }): Promise<never>
+  logout(redirectTo: string, headers?: HeadersInit): Promise<never>
+  logout(requestOrRedirect: Request | string, second?: { returnTo?: string } | HeadersInit): Promise<never> {
+    if (typeof requestOrRedirect === 'string' && !this.options.useOidcLogout) {
+      // Routes written for a synchronous logout call it without await: a rejected promise would reach no one.
+      throw redirect(v2LogoutUrl(this.issuer, this.options.clientDetails.clientID, requestOrRedirect), {
+        headers: second as HeadersInit | undefined,
+      })
+    }
+    return this.logoutAsync(requestOrRedirect, second)
+  }
+
+  private async logoutAsync(
     requestOrRedirect: Request | string,
     second?: { returnTo?: string } | HeadersInit,
   ): Promise<never> {

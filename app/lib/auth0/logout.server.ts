@@ -18,6 +18,11 @@ export async function auth0LogoutUrl(
     if (idToken) url.searchParams.set('id_token_hint', idToken)
     return url.href
   }
+  return v2LogoutUrl(issuer, clientID, returnTo)
+}
+
+/** Auth0's own logout endpoint: ends the Auth0 session and returns to an Allowed Logout URL. */
+export function v2LogoutUrl(issuer: Issuer, clientID: string, returnTo: string): string {
   const url = new URL('v2/logout', issuer.url)
   url.searchParams.set('client_id', clientID)
   url.searchParams.set('returnTo', returnTo)
