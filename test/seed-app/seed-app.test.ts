@@ -133,7 +133,7 @@ describe.each<Setup>(['server', 'browser', 'cookie', 'opt-out'])('seed-style app
     expect(anonymous.status).toBe(302)
     expect(location(anonymous).pathname).toBe('/login')
 
-    const done = await httpLogin(app, browser)
+    const done = await httpLogin(browser)
     expect(location(done).pathname).toBe('/dashboard')
     const dashboard = await get(browser, '/dashboard')
     expect(dashboard.status, app.output()).toBe(200)
@@ -214,7 +214,7 @@ describe('seed-style app: the original README code that changed on purpose', () 
 
   it('the original logout(redirectTo, headers) form has no method check: its `loader = action` logs out on a GET', async () => {
     const browser = new AppBrowser(app.origin)
-    await httpLogin(app, browser)
+    await httpLogin(browser)
     const logout = await get(browser, '/logout')
     expect(logout.status).toBe(302)
     expect(location(logout).pathname).toBe('/v2/logout')
@@ -223,7 +223,7 @@ describe('seed-style app: the original README code that changed on purpose', () 
 
   it("logout(request), the guide's replacement: refuses a cross-site POST; a POST ends the session and revokes the refresh token", async () => {
     const browser = new AppBrowser(app.origin)
-    await httpLogin(app, browser)
+    await httpLogin(browser)
     // No loader: Remix refuses a GET itself (400); a cross-site POST reaches the library, which refuses it.
     expect((await get(browser, '/auth/logout')).status).toBe(400)
     const crossSite = browser.request('/auth/logout', {
