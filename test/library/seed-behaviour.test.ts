@@ -317,7 +317,7 @@ describe('B7: a callback route with only an action (the original README)', () =>
       ),
     )
     expect(held.status).toBe(303)
-    // The GET to the callback got Remix's 405 (no loader): the user tries again.
+    // The GET to the callback got Remix's 400 (no loader): the user tries again.
     await responseOf(() => auth.authorize(browser.post('/auth/auth0')))
     expect(warnings.join()).toMatch(/export const loader = action/)
   })
