@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDb, type Db } from '~/db.server'
 import { createPrismaSessionStorage, type PrismaSessionStorage } from '~/session-store.server'
-import { sleep } from '~/lib/auth0/single-flight'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import { createAuthenticator, login, startHarness, type Harness } from '../support/auth-harness'
 import { createTestDatabase, type Engine, type TestDatabase } from '../sessions/databases'

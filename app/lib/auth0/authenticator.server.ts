@@ -1,14 +1,19 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { OAuthClient } from './client.server'
-import { defaultAbsoluteSessionLifetimeSeconds, SessionStrategy, type Token } from './constants'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
 import { Issuer } from './issuer.server'
 import { LoginFlow, type CallbackResult } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
-import type { Auth0RemixServerOptions, AuthorizeOptions, HandleCallbackOptions } from './options'
-import { isSecureContext } from './origins'
-import { currentPath, safeRedirect, withQuery } from './redirects'
+import {
+  defaultAbsoluteSessionLifetimeSeconds,
+  SessionStrategy,
+  type Auth0RemixServerOptions,
+  type AuthorizeOptions,
+  type HandleCallbackOptions,
+  type Token,
+} from './options'
+import { currentPath, isSecureContext, safeRedirect, withQuery } from './origins'
 import { TokenRefresher } from './refresh.server'
 import { Sealer } from './secrets.server'
 import { SessionManager, type AuthSession, type LoadedSession } from './session.server'

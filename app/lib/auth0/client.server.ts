@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
 import type { Issuer } from './issuer.server'
 import type { LoginTransaction } from './transaction.server'
+import type { Credentials } from './user'
 
 export interface ClientOptions {
   clientID: string
@@ -175,4 +176,24 @@ function classifyTokenError(error: unknown): AuthError {
   }
   // fetch failures, DNS, refused connections and timeouts
   return new AuthError(AuthErrorCode.auth0Down, 'Auth0 could not be reached', { cause: error })
+}
+
+/** The session's credentials from a token response (a login's, or a refresh's on top of `previous`). */
+export function credentialsFrom(
+  response: TokenSet['response'],
+  previous: Credentials | undefined,
+  now: number,
+): Credentials {
+  const expiresIn = response.expires_in ?? 0
+  return {
+    accessToken: response.access_token,
+    // Without rotation Auth0 sends no new refresh token: keep the one we have.
+    refreshToken: response.refresh_token ?? previous?.refreshToken,
+    idToken: response.id_token ?? previous?.idToken,
+    tokenType: response.token_type,
+    scope: response.scope ?? previous?.scope,
+    expiresIn,
+    expiresAt: now + expiresIn * 1000,
+    lastRefreshed: now,
+  }
 }

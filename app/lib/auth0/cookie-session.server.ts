@@ -1,6 +1,6 @@
 import { createSession, type Session, type SessionData, type SessionStorage } from '@remix-run/node'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { parseCookieHeader, serializeCookie } from './cookies'
+import { parseCookieHeader, serializeCookie } from './secrets.server'
 import { Sealer } from './secrets.server'
 
 export interface BrowserSessionStorageOptions {

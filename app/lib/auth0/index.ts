@@ -6,22 +6,23 @@ export {
   type SessionInfo,
   type StepUpRequirements,
 } from './authenticator.server'
-export { SessionStrategy, Token } from './constants'
 export { AuthError, AuthErrorCode, safeErrorCode, TokenError, TokenErrorCode } from './errors'
-export type {
-  Auth0RemixServerOptions,
-  AuthorizeOptions,
-  ClientDetails,
-  HandleCallbackOptions,
+export {
+  SessionStrategy,
+  Token,
+  type Auth0RemixServerOptions,
+  type AuthorizeOptions,
+  type ClientDetails,
+  type HandleCallbackOptions,
 } from './options'
 export {
   assertSameOrigin,
   isCrossOrigin,
   isLoopbackHost,
   isSecureContext,
+  safeRedirect,
   type HeaderReader,
 } from './origins'
-export { safeRedirect } from './redirects'
 export type { AuthSession } from './session.server'
 export {
   SESSION_VERSION_FIELD,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { openRedirectPayloads } from '../../../test/fixtures/open-redirect-payloads'
-import { currentPath, safeRedirect } from './redirects'
+import { currentPath, safeRedirect } from './origins'
 
 describe('safeRedirect', () => {
   it.each(openRedirectPayloads)('rejects %j', (payload) => {

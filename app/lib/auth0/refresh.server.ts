@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { OAuthClient, TokenSet } from './client.server'
+import { credentialsFrom, type OAuthClient, type TokenSet } from './client.server'
 import { AuthError, AuthErrorCode, type Warn } from './errors'
 import type { AuthSession, LoadedSession, SessionManager } from './session.server'
-import { SingleFlight, sleep } from './single-flight'
 import { isRefreshLeaseStore } from './store'
 import type { TokenVerifier } from './tokens.server'
 import { claimsToKeep, userFromClaims, type Credentials, type UserProfile } from './user'
@@ -328,25 +327,6 @@ export class TokenRefresher {
   }
 }
 
-export function credentialsFrom(
-  response: TokenSet['response'],
-  previous: Credentials | undefined,
-  now: number,
-): Credentials {
-  const expiresIn = response.expires_in ?? 0
-  return {
-    accessToken: response.access_token,
-    // Without rotation Auth0 sends no new refresh token: keep the one we have.
-    refreshToken: response.refresh_token ?? previous?.refreshToken,
-    idToken: response.id_token ?? previous?.idToken,
-    tokenType: response.token_type,
-    scope: response.scope ?? previous?.scope,
-    expiresIn,
-    expiresAt: now + expiresIn * 1000,
-    lastRefreshed: now,
-  }
-}
-
 function requireRefreshToken(auth: AuthSession): string {
   const token = auth.credentials.refreshToken
   if (!token) throw new AuthError(AuthErrorCode.sessionExpired, 'No refresh token')
@@ -357,3 +337,18 @@ function tokenHash(auth: AuthSession): string {
   const token = auth.credentials.refreshToken ?? auth.credentials.accessToken
   return createHash('sha256').update(token).digest('base64url')
 }
+
+/** Runs at most one `task` per key at a time in this process; concurrent callers share its promise. */
+class SingleFlight<T> {
+  private readonly running = new Map<string, Promise<T>>()
+
+  run(key: string, task: () => Promise<T>): Promise<T> {
+    const existing = this.running.get(key)
+    if (existing) return existing
+    const promise = task().finally(() => this.running.delete(key))
+    this.running.set(key, promise)
+    return promise
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -1,5 +1,5 @@
 import type { Session, SessionStorage } from '@remix-run/node'
-import type { SessionStrategy } from './constants'
+import type { SessionStrategy } from './options'
 import { inheritCookieChunks, isChunkedSessionStorage } from './cookie-session.server'
 import { SESSION_VERSION_FIELD, SessionConflictError } from './store'
 import type { Credentials, IdTokenClaims } from './user'

@@ -6,7 +6,7 @@ import {
   type JWTPayload,
   type FlattenedJWSInput,
 } from 'jose'
-import { Token } from './constants'
+import { Token } from './options'
 import { AuthError, AuthErrorCode, TokenError, TokenErrorCode, toTokenError } from './errors'
 import type { Issuer } from './issuer.server'
 import type { IdTokenClaims } from './user'

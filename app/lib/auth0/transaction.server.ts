@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import { readCookies, serializeCookie, type CookieAttributes } from './cookies'
+import { readCookies, serializeCookie, type CookieAttributes } from './secrets.server'
 import type { Sealer } from './secrets.server'
 
 /** What a login must remember between /authorize and the callback. */
