@@ -121,19 +121,18 @@ const trustProxy = z
     message: 'must be true, false or a comma-separated list of the proxy addresses (10.0.0.5, 10.0.0.0/24)',
   })
 
-const poolSize = z
-  .string()
-  .regex(/^\d{1,4}$/, 'must be a whole number')
-  .transform(Number)
-  .refine((value) => value >= 1 && value <= 1000, 'must be between 1 and 1000')
-  .default(10)
+/** A whole number in [min, max], `fallback` when unset. */
+function wholeNumber(min: number, max: number, fallback: number, notANumber = 'must be a whole number') {
+  return z
+    .string()
+    .regex(/^\d{1,5}$/, notANumber)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`)
+    .default(fallback)
+}
 
-const port = z
-  .string()
-  .regex(/^\d{1,5}$/, 'must be a port number')
-  .transform(Number)
-  .refine((value) => value >= 1 && value <= 65535, 'must be between 1 and 65535')
-  .default(3000)
+const poolSize = wholeNumber(1, 1000, 10)
+const port = wholeNumber(1, 65535, 3000, 'must be a port number')
 
 function envSchema(mode: Mode, allowEmulator: boolean) {
   return z
