@@ -4,7 +4,7 @@ import type { Issuer } from './issuer.server'
 import type { LoginTransaction } from './transaction.server'
 import type { Credentials } from './user'
 
-export interface ClientOptions {
+interface ClientOptions {
   clientID: string
   clientSecret: string
   clockToleranceSeconds: number

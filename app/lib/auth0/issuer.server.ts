@@ -3,7 +3,7 @@ import { createRemoteJWKSet } from 'jose'
 import { AuthError, AuthErrorCode } from './errors'
 import { isLoopbackHost } from './origins'
 
-export interface IssuerOptions {
+interface IssuerOptions {
   /** `tenant.us.auth0.com`, `https://tenant.us.auth0.com` or, for the local emulator, `http://127.0.0.1:3334`. */
   domain: string
   /** Milliseconds before a call to Auth0 is abandoned. */

@@ -14,7 +14,7 @@ const recentMs = 60_000
 const saveMarginMs = 3000
 const saveBackoffMs = (attempt: number) => Math.min(100 * 2 ** attempt, 1000)
 
-export interface RefreshOutcome {
+interface RefreshOutcome {
   auth: AuthSession | null
   /** Why the user was removed from the session. */
   reason?: string
@@ -22,7 +22,7 @@ export interface RefreshOutcome {
   setCookies?: string[]
 }
 
-export interface RefresherOptions {
+interface RefresherOptions {
   client: OAuthClient
   sessions: SessionManager
   verifier: TokenVerifier

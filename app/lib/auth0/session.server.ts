@@ -22,7 +22,7 @@ export interface AuthSession {
   audiences?: Record<string, { accessToken: string; expiresAt: number; obtainedAt: number; scope?: string }>
 }
 
-export interface SessionConfig {
+interface SessionConfig {
   store: SessionStorage
   key: string
   strategy: SessionStrategy
