@@ -26,7 +26,7 @@ import {
   type UserProfile,
 } from '~/lib/auth0'
 import { toTokenError } from '~/lib/auth0/errors'
-import { userFromClaims } from '~/lib/auth0/user'
+import { userFromClaims } from '~/lib/auth0/session.server'
 
 /**
  * Issue 12's B-items and loose ends: behaviour an app written from the original auth0-remix-server README relies

@@ -2,7 +2,7 @@ import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { OAuthClient } from './client.server'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
-import { Issuer } from './issuer.server'
+import { Issuer } from './client.server'
 import { LoginFlow, type CallbackResult } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import {
@@ -19,7 +19,7 @@ import { Sealer } from './secrets.server'
 import { SessionManager, type AuthSession, type LoadedSession } from './session.server'
 import { TokenVerifier, type VerifyOptions } from './tokens.server'
 import { TransactionStore } from './transaction.server'
-import { userFromClaims, type IdTokenClaims, type UserProfile } from './user'
+import { userFromClaims, type IdTokenClaims, type UserProfile } from './session.server'
 
 export type { CallbackResult } from './login.server'
 

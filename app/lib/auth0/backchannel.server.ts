@@ -1,6 +1,6 @@
 import type { SessionStorage } from '@remix-run/node'
 import { jwtVerify } from 'jose'
-import type { Issuer } from './issuer.server'
+import type { Issuer } from './client.server'
 import {
   isLogoutTokenReplayStore,
   isSessionRevocationStore,

@@ -33,7 +33,7 @@ export {
   type SessionRevocationStore,
 } from './store'
 export type { VerifyOptions } from './tokens.server'
-export type { Credentials, IdTokenClaims, UserProfile } from './user'
+export type { Credentials, IdTokenClaims, UserProfile } from './session.server'
 export {
   createBrowserSessionStorage,
   type BrowserSessionStorageOptions,

@@ -7,7 +7,7 @@ import { safeRedirect } from './origins'
 import type { AuthSession } from './session.server'
 import type { TokenVerifier } from './tokens.server'
 import type { LoginTransaction, TransactionStore } from './transaction.server'
-import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './user'
+import { claimsToKeep, userFromClaims, type IdTokenClaims, type UserProfile } from './session.server'
 
 interface LoginFlowOptions {
   client: OAuthClient

@@ -1,5 +1,5 @@
 import { assertSameOrigin } from './origins'
-import type { Issuer } from './issuer.server'
+import type { Issuer } from './client.server'
 import type { Auth0RemixServerOptions } from './options'
 
 /** Auth0's logout URL: `/v2/logout` (client_id + returnTo), or OIDC RP-initiated logout with id_token_hint. */

@@ -1,6 +1,6 @@
 import type { SessionStorage } from '@remix-run/node'
 import type { SessionDenyList } from './store'
-import type { Credentials, UserProfile } from './user'
+import type { Credentials, UserProfile } from './session.server'
 
 /** Which kind of token `verifyToken`, `decodeToken` and `isValid` check. */
 export enum Token {

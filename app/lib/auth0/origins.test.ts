@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { issuerFromDomain } from './issuer.server'
+import { issuerFromDomain } from './client.server'
 import { assertSameOrigin, isLoopbackHost, isSecureContext } from './origins'
 
 describe('assertSameOrigin', () => {

@@ -4,7 +4,7 @@ import { AuthError, AuthErrorCode, type Warn } from './errors'
 import type { AuthSession, LoadedSession, SessionManager } from './session.server'
 import { isRefreshLeaseStore } from './store'
 import type { TokenVerifier } from './tokens.server'
-import { claimsToKeep, userFromClaims, type Credentials, type UserProfile } from './user'
+import { claimsToKeep, userFromClaims, type Credentials, type UserProfile } from './session.server'
 
 /** The result of a token operation on a session; every request that waited for it gets the same. */
 /** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */

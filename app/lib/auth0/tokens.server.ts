@@ -8,8 +8,8 @@ import {
 } from 'jose'
 import { Token } from './options'
 import { AuthError, AuthErrorCode, TokenError, TokenErrorCode, toTokenError } from './errors'
-import type { Issuer } from './issuer.server'
-import type { IdTokenClaims } from './user'
+import type { Issuer } from './client.server'
+import type { IdTokenClaims } from './session.server'
 
 interface TokenVerifierOptions {
   issuer: Issuer
