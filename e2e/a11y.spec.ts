@@ -2,11 +2,15 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, logIn, test } from './fixtures'
 
-/** Runs axe in light and dark mode and returns the serious or critical violations, with where they are. */
+/**
+ * Runs axe in light and dark mode and returns the serious or critical violations, with where they are. Reduced
+ * motion turns the colour transitions off (the app honours it), so axe reads the final colours of the new scheme
+ * rather than ones halfway through a transition.
+ */
 async function seriousViolations(page: Page): Promise<string[]> {
   const found: string[] = []
   for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme })
+    await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' })
     const { violations } = await new AxeBuilder({ page }).analyze()
     for (const violation of violations) {
       if (violation.impact !== 'serious' && violation.impact !== 'critical') continue

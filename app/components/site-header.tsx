@@ -8,7 +8,7 @@ export interface HeaderUser {
 }
 
 const navLink = ({ isActive }: { isActive: boolean }) =>
-  `rounded-md px-3 py-2 text-sm font-medium transition ${
+  `rounded-md px-3 py-2 text-sm font-medium motion-safe:transition ${
     isActive
       ? 'text-zinc-900 dark:text-white'
       : 'text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-white'
