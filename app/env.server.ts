@@ -1,11 +1,11 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { isLoopbackHost } from '~/lib/auth0'
+import { DEFAULT_DATABASE_URL } from '../prisma/database-url.mjs'
 
 type Mode = 'development' | 'production' | 'test'
 type EnvSource = Record<string, string | undefined>
 
-const defaultDatabaseUrl = 'file:./data/app.db'
 const minProductionSecretLength = 32
 
 /** Secrets that ship in templates and docs: anyone can forge cookies signed with them. */
@@ -99,7 +99,7 @@ function sessionSecrets(mode: Mode) {
 }
 
 function databaseUrl(mode: Mode) {
-  const url = mode === 'production' ? required : required.default(defaultDatabaseUrl)
+  const url = mode === 'production' ? required : required.default(DEFAULT_DATABASE_URL)
   return url.refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
     message: 'must start with file: (SQLite) or postgres:// / postgresql:// (PostgreSQL)',
   })

@@ -181,19 +181,12 @@ export function withStack(
   })
 }
 
-export { beginLogin, deliverCallback } from '../support/http-login'
-
-export function login(
-  browser: Client,
-  options: { email?: string; returnTo?: string } = {},
-): Promise<Response> {
-  return httpLogin(browser, options)
-}
+export { beginLogin, deliverCallback, httpLogin as login } from '../support/http-login'
 
 /** Logs in and checks that it worked: lands on the dashboard with a session. */
 export async function loggedIn(stack: Stack, email = 'alice@example.com'): Promise<Client> {
   const browser = new Client(stack.origin)
-  const done = await login(browser, { email })
+  const done = await httpLogin(browser, { email })
   expect(location(done).pathname).toBe('/dashboard')
   expect(browser.value('__session')).toBeTruthy()
   return browser

@@ -1,8 +1,7 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
-import { OAuthClient } from './client.server'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
-import { Issuer } from './client.server'
+import { Issuer, OAuthClient } from './client.server'
 import { LoginFlow, type CallbackResult } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import {
@@ -16,10 +15,16 @@ import {
 import { currentPath, isSecureContext, safeRedirect, withQuery } from './origins'
 import { TokenRefresher } from './refresh.server'
 import { Sealer } from './secrets.server'
-import { SessionManager, type AuthSession, type LoadedSession } from './session.server'
 import { TokenVerifier, type VerifyOptions } from './tokens.server'
 import { TransactionStore } from './transaction.server'
-import { userFromClaims, type IdTokenClaims, type UserProfile } from './session.server'
+import {
+  SessionManager,
+  userFromClaims,
+  type AuthSession,
+  type IdTokenClaims,
+  type LoadedSession,
+  type UserProfile,
+} from './session.server'
 
 export type { CallbackResult } from './login.server'
 
