@@ -537,6 +537,26 @@ export class Auth0RemixServer {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------- testing
+
+  /**
+   * @internal For `./testing.server` only, not part of the API: the clock, a login's session lifetime and its
+   * session write, so that a test session is stored exactly as a login stores one. Null without `session`.
+   */
+  testingAccess(): TestingAccess | null {
+    const sessions = this.sessions
+    if (!sessions) return null
+    const lifetimeSeconds = Math.min(
+      this.options.absoluteSessionLifetimeSeconds ?? defaultAbsoluteSessionLifetimeSeconds,
+      this.options.refreshTokenLifetimeSeconds ?? Infinity,
+    )
+    return {
+      now: this.now,
+      sessionLifetimeMs: lifetimeSeconds * 1000,
+      startSession: async (auth) => sessions.rotate(await sessions.config.store.getSession(), auth),
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------- helpers
 
   private async profile(auth: AuthSession): Promise<UserProfile> {
@@ -558,6 +578,14 @@ export class Auth0RemixServer {
     )
     return profile
   }
+}
+
+/** @internal See `Auth0RemixServer.testingAccess`. */
+export interface TestingAccess {
+  now: () => number
+  sessionLifetimeMs: number
+  /** Set-Cookie values of a new session holding `auth`, written as `handleCallback` writes one. */
+  startSession(auth: AuthSession): Promise<string[]>
 }
 
 export interface AccessTokenOptions {
