@@ -7,6 +7,7 @@ import {
   dashboardStatus,
   freshIp,
   loggedIn,
+  signedIn,
   login,
   type SecretWatch,
   withStack,
@@ -61,7 +62,7 @@ describe('CSRF', () => {
   })
 
   it('has one logout endpoint: /auth/logout is gone (the catch-all page: 404, and 405 to a POST)', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     expect((await browser.get('/auth/logout')).status).toBe(404)
     expect((await browser.submit('/auth/logout')).status).toBe(405)
     expect(await dashboardStatus(browser)).toBe(200)
@@ -70,7 +71,7 @@ describe('CSRF', () => {
   it.each(['origin', 'fetch-metadata'] as const)(
     'refuses a cross-site logout (%s) and keeps the session',
     async (how) => {
-      const browser = await loggedIn(stack)
+      const browser = await signedIn(stack)
       const response = await crossSitePost(browser, '/logout', how)
       expect(watch.found(await response.clone().text())).toEqual([])
       await expectRefused(response)
@@ -105,7 +106,7 @@ describe('CSRF', () => {
       }))
       .filter((route) => !route.path.includes('$') && !exempt.has(route.path))
     expect(routes.map((route) => route.path)).toEqual(expect.arrayContaining(['/auth/auth0', '/logout']))
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     for (const route of routes) {
       for (const how of ['origin', 'fetch-metadata'] as const) {
         const response = await crossSitePost(browser, route.path, how, { intent: 'revoke-others' })
@@ -117,7 +118,7 @@ describe('CSRF', () => {
   })
 
   it('refuses cross-origin writes of every method and spelling of a page path with 403, not 500', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     const attempts = [
       ['POST', '/dashboard'],
       ['POST', '/Dashboard/'],
@@ -201,7 +202,7 @@ describe('open redirects', () => {
 
   it('sends logout only back to the app', async () => {
     for (const payload of payloads.slice(0, 12)) {
-      const browser = await loggedIn(stack)
+      const browser = await signedIn(stack)
       const out = await browser.submit(`/logout?returnTo=${encodeURIComponent(payload)}`, {
         returnTo: payload,
       })
@@ -216,7 +217,7 @@ describe('security headers', () => {
     [...html.matchAll(/<script\b[^>]*>/g)].map((tag) => /\snonce="([^"]+)"/.exec(tag[0])?.[1] ?? null)
 
   it('sends a per-request CSP nonce that every script carries', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     const seen = new Set<string>()
     for (const path of ['/', '/login', '/dashboard', '/logout', '/no-such-page']) {
       const response = await browser.get(path)
@@ -243,7 +244,7 @@ describe('security headers', () => {
   })
 
   it('marks authenticated responses no-store (documents and data requests)', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     for (const path of ['/dashboard', '/dashboard.data', '/', '/_root.data', '/logout']) {
       const response = await browser.get(path)
       expect(response.status, path).toBeLessThan(400)

@@ -10,6 +10,7 @@ import {
   expectLoginError,
   expectSafe,
   loggedIn,
+  signedIn,
   login,
   type SecretWatch,
   sessionCount,
@@ -93,7 +94,7 @@ describe('database outage', () => {
     `answers 503 (not 500) while the ${engine} database is unavailable and recovers`,
     { timeout: 60_000 },
     async () => {
-      const browser = await loggedIn(stack)
+      const browser = await signedIn(stack)
       const release =
         engine === 'sqlite' ? lockSqlite(stack.database.url) : await closePostgres(stack.database.url)
       try {
@@ -132,7 +133,7 @@ describe('Auth0 down', () => {
     'fails a login cleanly while the emulator is gone; signed-in users keep working',
     { timeout: 60_000 },
     async () => {
-      const signedIn = await loggedIn(stack)
+      const existing = await signedIn(stack)
       const before = await sessionCount(stack)
       const browser = new Client(stack.origin)
       const { callback } = await beginLogin(browser)
@@ -141,7 +142,7 @@ describe('Auth0 down', () => {
         const response = await deliverCallback(browser, callback)
         expectLoginError(response, 'auth0_down')
         expect(await sessionCount(stack)).toBe(before)
-        expect(await dashboardStatus(signedIn)).toBe(200)
+        expect(await dashboardStatus(existing)).toBe(200)
         expect((await new Client(stack.origin).submit('/auth/auth0')).status).toBeLessThan(500)
       } finally {
         // A new emulator has new signing keys (a real tenant keeps its keys); the restart test below logs in

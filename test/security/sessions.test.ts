@@ -11,6 +11,7 @@ import {
   dashboardStatus,
   expectSafe,
   loggedIn,
+  signedIn,
   login,
   type SecretWatch,
   withStack,
@@ -58,7 +59,7 @@ function withCookie(browser: Client, value: string): void {
 
 describe('session cookie attacks', () => {
   it('treats a tampered cookie as logged out', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     const value = browser.value('__session')!
     const flipped = value.slice(0, -3) + (value.at(-3) === 'A' ? 'B' : 'A') + value.slice(-2)
     withCookie(browser, flipped)
@@ -107,7 +108,7 @@ describe('session cookie attacks', () => {
 
   it('ends expired sessions (absolute and idle deadline)', async () => {
     for (const field of ['expiresAt', 'idleExpiresAt'] as const) {
-      const browser = await loggedIn(stack)
+      const browser = await signedIn(stack)
       const id = (await storage().getSession(`__session=${browser.value('__session')}`)).id
       await stack.db.session.update({ where: { id }, data: { [field]: new Date(Date.now() - 1000) } })
       expect(await dashboardStatus(browser)).toBe(302)
@@ -134,7 +135,7 @@ describe('back-channel logout', () => {
   })
 
   it('refuses forged and malformed logout tokens', async () => {
-    const browser = await loggedIn(stack, 'alice@example.com')
+    const browser = await signedIn(stack)
     const { privateKey } = await generateKeyPair('RS256')
     const forged = await new SignJWT({
       sub: 'auth0|alice',
@@ -163,7 +164,7 @@ describe('back-channel logout', () => {
 
 describe('session secret rotation', () => {
   it('keeps sessions signed with a secret kept second, ends them when it is dropped', async () => {
-    const browser = await loggedIn(stack)
+    const browser = await signedIn(stack)
     const newSecret = 'stack-test-rotated-session-secret-abcdef0123456789'
     await stack.restart({ SESSION_SECRET: `${newSecret},${testSessionSecret}` })
     expect(await dashboardStatus(browser)).toBe(200)

@@ -13,6 +13,9 @@ import {
 import { AppBrowser, location } from '../support/browser'
 import { httpLogin } from '../support/http-login'
 import { createDb, type Db } from '~/db.server'
+import { Auth0RemixServer, SessionStrategy, type UserProfile } from '~/lib/auth0'
+import { createTestSession } from '~/lib/auth0/testing.server'
+import { createPrismaSessionStorage } from '~/session-store.server'
 
 /**
  * The security suite attacks the BUILT app (`npm run build` first) over HTTP: one emulator, one database (the
@@ -189,6 +192,39 @@ export async function loggedIn(stack: Stack, email = 'alice@example.com'): Promi
   const done = await httpLogin(browser, { email })
   expect(location(done).pathname).toBe('/dashboard')
   expect(browser.value('__session')).toBeTruthy()
+  return browser
+}
+
+/**
+ * A signed-in browser without a login (createTestSession, in the app's own store: its database, secret and key),
+ * for tests whose subject is what the app does with a session. Its session has no refresh token, so the
+ * dashboard's API card shows an error; the page itself is served. Server strategy only (the stack's default).
+ */
+export async function signedIn(
+  stack: Stack,
+  user: UserProfile = { id: 'auth0|alice', email: 'alice@example.com' },
+): Promise<Client> {
+  const auth = new Auth0RemixServer({
+    clientDetails: {
+      domain: stack.emulator.origin,
+      clientID: testClient.clientId,
+      clientSecret: testClient.clientSecret,
+    },
+    callbackURL: `${stack.origin}/auth/callback`,
+    failedLoginRedirect: '/login',
+    session: {
+      store: createPrismaSessionStorage({ db: stack.db, secrets: [testSessionSecret], secure: false }),
+      key: 'user',
+      strategy: SessionStrategy.Server,
+    },
+    secrets: [testSessionSecret],
+  })
+  const browser = new Client(stack.origin)
+  for (const pair of (await createTestSession(auth, { user })).split('; ')) {
+    const index = pair.indexOf('=')
+    browser.cookies.set(pair.slice(0, index), { value: pair.slice(index + 1), sameSite: 'lax' })
+  }
+  expect(await dashboardStatus(browser)).toBe(200)
   return browser
 }
 
