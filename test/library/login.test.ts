@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   deliverCallback,
   login,
+  signedIn,
   startHarness,
   type Harness,
 } from '../support/auth-harness'
@@ -163,10 +164,8 @@ describe('login (query response mode)', () => {
 
 describe('per-request session scope', () => {
   it('never hands one user to another through a shared context object', async () => {
-    const alice = new AppBrowser()
-    await login(harness, alice)
-    const bob = new AppBrowser()
-    await login(harness, bob, { email: 'bob@example.com' })
+    const alice = await signedIn(harness.auth, { id: 'auth0|alice', email: 'alice@example.com' })
+    const bob = await signedIn(harness.auth, { id: 'auth0|bob', email: 'bob@example.com' })
     const singleton = {}
     expect((await harness.auth.getUser(alice.request('/'), singleton)).email).toBe('alice@example.com')
     expect((await harness.auth.getUser(bob.request('/'), singleton)).email).toBe('bob@example.com')
@@ -174,8 +173,7 @@ describe('per-request session scope', () => {
   })
 
   it('reads the session once for all loaders of one request', async () => {
-    const browser = new AppBrowser()
-    await login(harness, browser)
+    const browser = await signedIn(harness.auth, { id: 'auth0|alice' })
     const context = {}
     let reads = 0
     const getSession = harness.storage.getSession.bind(harness.storage)

@@ -219,11 +219,7 @@ export async function signedIn(
     },
     secrets: [testSessionSecret],
   })
-  const browser = new Client(stack.origin)
-  for (const pair of (await createTestSession(auth, { user })).split('; ')) {
-    const index = pair.indexOf('=')
-    browser.cookies.set(pair.slice(0, index), { value: pair.slice(index + 1), sameSite: 'lax' })
-  }
+  const browser = new Client(stack.origin).adopt(await createTestSession(auth, { user }))
   expect(await dashboardStatus(browser)).toBe(200)
   return browser
 }

@@ -6,8 +6,10 @@ import {
   SessionStrategy,
   type Auth0RemixServerOptions,
   type AuthorizeOptions,
+  type UserProfile,
 } from '~/lib/auth0'
-import { type AppBrowser, location, responseOf } from './browser'
+import { createTestSession } from '~/lib/auth0/testing.server'
+import { AppBrowser, location, responseOf } from './browser'
 import { createTestClock, type TestClock } from './clock'
 
 export const appOrigin = 'http://localhost:3999'
@@ -151,4 +153,12 @@ export async function login(
 ): Promise<Response> {
   const { callback } = await beginLogin(harness, browser, options)
   return deliverCallback(harness, browser, callback)
+}
+
+/**
+ * A browser holding a session made by createTestSession, for tests about reading sessions rather than logging in.
+ * Its session has no refresh token the emulator knows.
+ */
+export async function signedIn(auth: Auth0RemixServer, user: UserProfile): Promise<AppBrowser> {
+  return new AppBrowser().adopt(await createTestSession(auth, { user }))
 }

@@ -31,6 +31,15 @@ export class AppBrowser {
     return this.cookies.get(name)?.value
   }
 
+  /** Takes the cookies of a `Cookie` header as its own (e.g. createTestSession's). */
+  adopt(cookieHeader: string): this {
+    for (const pair of cookieHeader.split(';')) {
+      const index = pair.indexOf('=')
+      this.cookies.set(pair.slice(0, index).trim(), { value: pair.slice(index + 1).trim(), sameSite: 'lax' })
+    }
+    return this
+  }
+
   store(response: Response): Response {
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';')
