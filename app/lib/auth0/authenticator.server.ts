@@ -544,6 +544,8 @@ export class Auth0RemixServer {
    * session write, so that a test session is stored exactly as a login stores one. Null without `session`.
    */
   testingAccess(): TestingAccess | null {
+    // Minting sessions is a back door in production, whoever calls it.
+    if (process.env.NODE_ENV === 'production') throw new Error('testingAccess is not available in production')
     const sessions = this.sessions
     if (!sessions) return null
     const lifetimeSeconds = Math.min(
