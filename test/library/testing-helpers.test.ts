@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
+import * as oauth from 'oauth4webapi'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { location, responseOf } from '../support/browser'
 import { createTestClock, type TestClock } from '../support/clock'
@@ -250,6 +251,21 @@ describe('createTestIssuer', () => {
     expect(await codeOf(auth.verifyToken(expired, Token.ID))).toBe(TokenErrorCode.expired)
     // An ID token is not an access token for the API (its aud is the client).
     expect(await auth.isValid(await issuer.createTestIdToken(), Token.ACCESS)).toBe(false)
+  })
+
+  it('publishes discovery that oauth4webapi accepts, and a token endpoint that refuses every grant', async () => {
+    const url = new URL(issuer.issuer)
+    const metadata = await oauth.processDiscoveryResponse(
+      url,
+      await oauth.discoveryRequest(url, { algorithm: 'oidc', [oauth.allowInsecureRequests]: true }),
+    )
+    expect(metadata.jwks_uri).toBe(`${issuer.issuer}.well-known/jwks.json`)
+    const refused = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'anything' }),
+    })
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ error: 'invalid_grant' })
   })
 
   it('refuses to run with NODE_ENV=production', async () => {
