@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { ORGANIZATIONS_CLAIM } from './config'
 import { completeLogin, CookieJar } from './login'
-import { authorization, callbackParams, exchange, loginAndExchange, startTestOp, type TestOp } from './testing'
+import {
+  authorization,
+  callbackParams,
+  exchange,
+  loginAndExchange,
+  startTestOp,
+  type TestOp,
+} from './testing'
 
 let op: TestOp
 beforeAll(async () => {
@@ -32,7 +39,9 @@ describe('organization memberships', () => {
     const auth = await authorization(op, { organization: 'globex' })
     const callback = callbackParams(await completeLogin(auth.url, { email: 'bob@example.com' }))
     expect(callback.get('error')).toBe('access_denied')
-    expect(callback.get('error_description')).toBe('user auth0|bob is not part of the org_globex organization')
+    expect(callback.get('error_description')).toBe(
+      'user auth0|bob is not part of the org_globex organization',
+    )
     expect(callback.get('state')).toBe(auth.state)
     expect(callback.has('code')).toBe(false)
   })
