@@ -49,9 +49,31 @@ test('switches organization from the dashboard without logging out, and through 
   await expect(panel(page).getByRole('button', { name: 'Switch to Globex Corporation' })).toBeVisible()
 })
 
-test('a switch posted from another site is refused', async ({ page, context }) => {
+test('a switch Auth0 refuses comes back to the dashboard with the session kept; one from another site is refused', async ({
+  page,
+  context,
+}) => {
   await logIn(page, app.origin)
   const before = await sessionCookie(context)
+  // No such organization at Auth0: invalid_request comes back to where the switch started.
+  await page.evaluate(() => {
+    const form = Object.assign(document.createElement('form'), {
+      method: 'post',
+      action: '/auth/organization',
+    })
+    for (const [name, value] of [
+      ['organization', 'org_initech'],
+      ['returnTo', '/dashboard'],
+    ]) {
+      form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }))
+    }
+    document.body.append(form)
+    form.submit()
+  })
+  await expect(page).toHaveURL(`${app.origin}/dashboard?error=invalid_request`)
+  await expect(panel(page).getByRole('alert')).toContainText('The organization was not switched.')
+  expect(await sessionCookie(context)).toBe(before)
+
   const response = await page.request.post(`${app.origin}/auth/organization`, {
     form: { organization: 'org_globex', returnTo: '/dashboard' },
     headers: { Origin: 'https://evil.example' },

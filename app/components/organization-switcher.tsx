@@ -9,10 +9,16 @@ interface OrganizationSwitcherProps {
   error: string | null
 }
 
+/** Auth0 answers a switch into an organization the user is not a member of with access_denied. */
+const notMember = {
+  title: 'You are not a member of that organization.',
+  text: 'Ask its administrator for an invitation. You are still signed in where you were.',
+}
+
 /** The current organization and one plain form per other one (works without JavaScript). */
 export function OrganizationSwitcher({ organizations, error }: OrganizationSwitcherProps) {
   const { current, others } = organizations
-  const failure = error ? authErrorCopy(error) : null
+  const failure = error === 'access_denied' ? notMember : error ? authErrorCopy(error) : null
   return (
     <Card title="Organization" description="Switch between your organizations without signing out.">
       {failure ? (
