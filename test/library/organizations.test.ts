@@ -82,6 +82,7 @@ describe.each([SessionStrategy.Server, SessionStrategy.Browser])('switchOrganiza
     await setAppValue(harness, browser, 'theme', 'dark')
     const before = await harness.auth.getSessionInfo(browser.request('/dashboard'))
     const oldCookies = sessionCookies(browser)
+    const previous = (await harness.storage.getSession(oldCookies)).get('user').credentials
 
     const { authorizeUrl, done } = await switchTo(harness, browser, jar, 'org_globex')
     expect(authorizeUrl.searchParams.get('prompt')).toBe('none')
@@ -95,9 +96,11 @@ describe.each([SessionStrategy.Server, SessionStrategy.Browser])('switchOrganiza
     expect(sessionCookies(browser)).not.toBe(oldCookies)
     const session = await harness.storage.getSession(browser.request('/').headers.get('Cookie'))
     expect(session.get('theme')).toBe('dark')
-    expect(session.get('user').credentials.accessToken).not.toBe(
-      (await harness.storage.getSession(oldCookies)).get('user')?.credentials.accessToken,
-    )
+    // The new grant's tokens, not the old organization's: a later refresh stays in the new organization.
+    const { accessToken, refreshToken } = session.get('user').credentials
+    expect(accessToken).not.toBe(previous.accessToken)
+    expect(refreshToken).toBeTruthy()
+    expect(refreshToken).not.toBe(previous.refreshToken)
     if (strategy === SessionStrategy.Server) {
       expect(after.sessionId).not.toBe(before.sessionId)
       // The old id is dead: a copy of the old cookie reads no session.
