@@ -91,6 +91,12 @@ const copy: Record<string, AuthErrorCopy> = {
     action: tryAgain,
     tone: 'error',
   },
+  account_mismatch: {
+    title: 'Signed in as someone else',
+    text: 'Our sign-in service answered for a different account, so nothing was changed. Sign in again to continue.',
+    action: signInAgain,
+    tone: 'info',
+  },
   unknown_error: {
     title: 'Something went wrong',
     text: "We couldn't sign you in this time. Please try again.",

@@ -3,14 +3,16 @@ import { Link, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { callProtectedApi } from '~/api.server'
 import { authenticator } from '~/auth.server'
-import { assertSameOrigin, type SessionInfo } from '~/lib/auth0'
+import { assertSameOrigin, safeErrorCode, type SessionInfo } from '~/lib/auth0'
 import { ActiveSessions, type ActiveSession } from '~/components/active-sessions'
 import { ApiCall } from '~/components/api-call'
 import { Avatar } from '~/components/avatar'
 import { buttonClass } from '~/components/button'
 import { Card } from '~/components/card'
 import { Countdown, LocalTime } from '~/components/local-time'
+import { OrganizationSwitcher } from '~/components/organization-switcher'
 import { env } from '~/env.server'
+import { organizationsFromClaims, type OrganizationsView } from '~/organizations'
 import { getSessionStorage } from '~/session-store.server'
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · Remix Auth0 Stack' }]
@@ -40,6 +42,10 @@ interface DashboardData extends Pick<
 > {
   /** Absent with browser (cookie) sessions: there is no list to show. */
   sessions?: ActiveSession[]
+  /** Null when the user has no organizations (the panel is not shown). */
+  organizations: OrganizationsView | null
+  /** `?error=` of an organization switch that came back here. */
+  switchError: string | null
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs): Promise<DashboardData> {
@@ -51,7 +57,14 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     accessTokenExpiresAt: info.accessTokenExpiresAt,
     lastRefreshedAt: info.lastRefreshedAt,
     sessions: serverSessions() ? await activeSessions(info.user.id, info.sessionId) : undefined,
+    organizations: organizationsFromClaims(info.claims),
+    switchError: switchError(request),
   }
+}
+
+function switchError(request: Request): string | null {
+  const error = new URL(request.url).searchParams.get('error')
+  return error === null ? null : safeErrorCode(error)
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -68,8 +81,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Dashboard() {
-  const { user, claims, authenticatedAt, accessTokenExpiresAt, lastRefreshedAt, sessions } =
-    useLoaderData<typeof loader>()
+  const {
+    user,
+    claims,
+    authenticatedAt,
+    accessTokenExpiresAt,
+    lastRefreshedAt,
+    sessions,
+    organizations,
+    switchError,
+  } = useLoaderData<typeof loader>()
   const displayName = user.name ?? user.nickname ?? user.email ?? 'Your account'
   return (
     <div className="flex flex-col gap-6">
@@ -100,6 +121,8 @@ export default function Dashboard() {
           </div>
         </div>
       </Card>
+
+      {organizations ? <OrganizationSwitcher organizations={organizations} error={switchError} /> : null}
 
       <div className="grid items-start gap-6 lg:grid-cols-2">
         <Card title="This session" description="Tokens stay on the server; only these facts are shown.">

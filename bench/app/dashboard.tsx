@@ -1,4 +1,5 @@
 import { env } from '~/env.server'
+import { ORGANIZATIONS_CLAIM } from '~/organizations'
 import type { loader as dashboardLoader } from '~/routes/dashboard'
 
 /**
@@ -41,12 +42,25 @@ function aliceSession(): DashboardData {
       auth_time: signedInAt / 1000,
       iat: signedInAt / 1000,
       exp: signedInAt / 1000 + 36_000,
+      // The emulator's alice belongs to two organizations (dev/auth0-emulator/config.ts).
+      [ORGANIZATIONS_CLAIM]: [
+        { id: 'org_acme', name: 'acme', display_name: 'Acme Inc.' },
+        { id: 'org_globex', name: 'globex', display_name: 'Globex Corporation' },
+      ],
     },
     authenticatedAt: signedInAt,
     accessTokenExpiresAt: signedInAt + 86_400_000,
     lastRefreshedAt: null,
     // What the Server strategy lists for a user signed in on one device.
     sessions: [{ key: '0', current: true, createdAt: signedInAt, lastActiveAt: signedInAt }],
+    organizations: {
+      current: null,
+      others: [
+        { id: 'org_acme', name: 'acme', displayName: 'Acme Inc.' },
+        { id: 'org_globex', name: 'globex', displayName: 'Globex Corporation' },
+      ],
+    },
+    switchError: null,
   }
 }
 

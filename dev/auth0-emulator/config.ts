@@ -64,7 +64,18 @@ export interface EmulatorOrganization {
   id: string
   name: string
   displayName?: string
+  /**
+   * Ids of the users (the part after `auth0|`) who belong to it. A login for anyone else is refused with
+   * `access_denied`, as Auth0 does; omitted, every user is a member (an organization nobody has to be added to).
+   */
+  members?: string[]
 }
+
+/**
+ * The namespaced custom claim in which the emulator lists a user's organizations, as the Post-Login Action in the
+ * library README does on a real tenant (Auth0 itself puts only the current `org_id`/`org_name` in tokens).
+ */
+export const ORGANIZATIONS_CLAIM = 'https://remix-stack.example/organizations'
 
 /** Lifetimes in seconds. */
 export interface EmulatorTtl {
@@ -136,8 +147,9 @@ export const DEFAULT_APIS: EmulatorApi[] = [
 ]
 
 export const DEFAULT_ORGANIZATIONS: EmulatorOrganization[] = [
-  { id: 'org_acme', name: 'acme', displayName: 'Acme Inc.' },
-  { id: 'org_globex', name: 'globex', displayName: 'Globex Corporation' },
+  { id: 'org_acme', name: 'acme', displayName: 'Acme Inc.', members: ['alice', 'bob'] },
+  // Alice belongs to two organizations, so the dev and e2e stacks can show switching between them.
+  { id: 'org_globex', name: 'globex', displayName: 'Globex Corporation', members: ['alice'] },
 ]
 
 /** Auth0's tenant defaults, except a short-lived authorization code. */

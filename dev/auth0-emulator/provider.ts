@@ -8,7 +8,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider'
 
-import { subjectOf, type EmulatorClient, type EmulatorUser } from './config'
+import { ORGANIZATIONS_CLAIM, subjectOf, type EmulatorClient, type EmulatorUser } from './config'
 import { emulatorRoutes } from './routes'
 import type { AuthorizationContext, EmulatorState } from './state'
 import { errorPage, loggedOutPage, logoutConfirmPage } from './views'
@@ -52,7 +52,7 @@ function configuration(state: EmulatorState): Configuration {
     ],
     claims: {
       acr: null,
-      openid: ['sub', 'org_id', 'org_name'],
+      openid: ['sub', 'org_id', 'org_name', ORGANIZATIONS_CLAIM],
       profile: ['name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at'],
       email: ['email', 'email_verified'],
     },
@@ -177,11 +177,17 @@ function findAccount(state: EmulatorState): FindAccount {
     if (!user) return undefined
     const grantId = (token && 'grantId' in token ? token.grantId : undefined) ?? ctx.oidc.entities.Grant?.jti
     const organization = authorizationOf(state, grantId)?.organization
+    const memberships = state.membershipsOf(sub).map((org) => ({
+      id: org.id,
+      name: org.name.toLowerCase(),
+      ...(org.displayName ? { display_name: org.displayName } : {}),
+    }))
     return {
       accountId: sub,
       claims: () => ({
         ...profileClaims(state, user),
         ...(organization ? { org_id: organization.id, org_name: organization.name.toLowerCase() } : {}),
+        ...(memberships.length ? { [ORGANIZATIONS_CLAIM]: memberships } : {}),
       }),
     }
   }
@@ -201,6 +207,13 @@ async function grantForThisRequest(state: EmulatorState, ctx: KoaContextWithOIDC
   const { oidc } = ctx
   const accountId = oidc.session?.accountId
   if (!accountId || !oidc.client) return undefined
+  const organization = stringParam(oidc.params?.organization)
+  const org = organization ? state.findOrganization(organization) : undefined
+  // Auth0 adds an invited user to the organization; anyone else must already be a member, whether the login was
+  // interactive (checked when it resumes) or silent (prompt=none answers at once).
+  if (org && !stringParam(oidc.params?.invitation) && !state.isMember(org, accountId)) {
+    throw new errors.AccessDenied(`user ${accountId} is not part of the ${org.id} organization`)
+  }
   const grant = new oidc.provider.Grant({ accountId, clientId: oidc.client.clientId })
   grant.addOIDCScope(oidc.requestParamOIDCScopes)
   grant.addOIDCClaims(oidc.requestParamClaims)
@@ -211,10 +224,9 @@ async function grantForThisRequest(state: EmulatorState, ctx: KoaContextWithOIDC
     )
   }
   const grantId = await grant.save()
-  const organization = stringParam(oidc.params?.organization)
   state.authorizations.set(grantId, {
     audience: stringParam(oidc.params?.audience),
-    organization: organization ? state.findOrganization(organization) : undefined,
+    organization: org,
     connection: stringParam(oidc.params?.connection),
     invitation: stringParam(oidc.params?.invitation),
   })

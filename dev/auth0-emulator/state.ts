@@ -122,6 +122,15 @@ export class EmulatorState {
     return this.organizations.find((org) => org.id === idOrName || org.name.toLowerCase() === wanted)
   }
 
+  isMember(organization: EmulatorOrganization, sub: string): boolean {
+    return !organization.members || organization.members.some((id) => `auth0|${id}` === sub)
+  }
+
+  /** The organizations that list this user (open ones, without `members`, are not anyone's memberships). */
+  membershipsOf(sub: string): EmulatorOrganization[] {
+    return this.organizations.filter((org) => org.members?.some((id) => `auth0|${id}` === sub))
+  }
+
   findClient(clientId: string): EmulatorClient | undefined {
     return this.clients.find((client) => client.clientId === clientId)
   }

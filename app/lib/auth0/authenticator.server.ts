@@ -2,7 +2,7 @@ import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
 import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
 import { Issuer, OAuthClient } from './client.server'
-import { LoginFlow, type CallbackResult } from './login.server'
+import { LoginFlow, type CallbackResult, type OrganizationSwitch } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import {
   defaultAbsoluteSessionLifetimeSeconds,
@@ -48,6 +48,8 @@ interface Resolved {
 }
 
 const scopeLifetimeMs = 10_000
+/** Auth0's answers to prompt=none that an interactive login would resolve (OIDC Core 3.1.2.6). */
+const interactionNeeded = new Set(['login_required', 'interaction_required', 'consent_required'])
 const unsentCookieCheckMs = 5_000
 
 /** One request's view of its session, shared by its loaders. */
@@ -169,8 +171,9 @@ export class Auth0RemixServer {
     let target: string
     try {
       if (request.method === 'POST' && this.sessions) throw await this.login.holdFormPost(request)
-      const result = await this.authenticateCallback(request)
+      const result = await this.login.complete(request)
       for (const cookie of result.setCookies) headers.append('Set-Cookie', cookie)
+      if (result.organizationSwitch) await this.assertSameUser(request, result)
       // Before the session is written: when the app's hook throws, the previous session is still intact.
       await this.options.credentialsCallback?.(result.session.credentials, result.user)
       if (this.sessions) {
@@ -196,9 +199,81 @@ export class Auth0RemixServer {
       // Only the transaction cookie's clearing: a session cookie of a half-finished login is never sent.
       const cleared = (error as { setCookies?: string[] }).setCookies ?? headers.getSetCookie()
       for (const cookie of cleared) failure.append('Set-Cookie', cookie)
+      const switched = (error as { organizationSwitch?: OrganizationSwitch }).organizationSwitch
+      if (switched) throw redirect(this.switchFailureTarget(switched, code, options), { headers: failure })
       throw redirect(withQuery(failureTarget, { error: safeErrorCode(code) }), { headers: failure })
     }
     throw redirect(target, { headers })
+  }
+
+  /**
+   * Switches the signed-in user to another of their organizations without logging out: a silent login
+   * (`prompt=none`, `organization`) whose callback checks `org_id`/`org_name` and the user, then rotates the
+   * session (new id, same pre-login values, new tokens). When Auth0 needs the user (`login_required`,
+   * `interaction_required`, `consent_required`) the callback sends them to the login page with `organization` and
+   * `returnTo`; any other failure (`access_denied`: not a member) goes back to `returnTo` with `?error=`, the
+   * current session untouched. POST only, from this app's origin. Always throws a redirect.
+   */
+  async switchOrganization(
+    request: Request,
+    organization: string,
+    options: { returnTo?: string | null } = {},
+  ): Promise<never> {
+    assertSameOriginPost(request, this.appOrigin)
+    if (typeof organization !== 'string' || !/^[\w-]{1,100}$/.test(organization)) {
+      throw new Response('Bad Request: organization', {
+        status: 400,
+        headers: { 'Cache-Control': 'no-store' },
+      })
+    }
+    const returnTo = safeRedirect(options.returnTo, '') || undefined
+    const { auth } = await this.resolve(request)
+    if (!auth) {
+      // Nobody to switch: an ordinary login into that organization, coming back to the same page.
+      const query: Record<string, string> = { organization }
+      if (returnTo) query.returnTo = returnTo
+      throw redirect(withQuery(this.options.loginURL ?? '/login', query))
+    }
+    const started = await this.login.start(
+      request,
+      { silentAuth: true, organization, returnTo },
+      { organizationSwitch: true },
+    )
+    // Reading the session may have refreshed it (Browser strategy: a new cookie that must not be lost).
+    this.applyHeaders(request, request, started.headers)
+    throw started
+  }
+
+  /** Auth0's session may belong to someone else by now (another tab): a switch never changes the user. */
+  private async assertSameUser(
+    request: Request,
+    result: CallbackResult & { organizationSwitch?: OrganizationSwitch },
+  ): Promise<void> {
+    const current = this.sessions ? (await this.sessions.load(request)).auth : null
+    if (!current || current.sub === result.session.sub) return
+    throw Object.assign(
+      new AuthError(AuthErrorCode.accountMismatch, 'The switch came back for another user'),
+      {
+        setCookies: result.setCookies,
+        organizationSwitch: result.organizationSwitch,
+      },
+    )
+  }
+
+  private switchFailureTarget(
+    switched: OrganizationSwitch,
+    code: string,
+    options: HandleCallbackOptions,
+  ): string {
+    const returnTo = switched.returnTo ?? options.onSuccessRedirect
+    if (interactionNeeded.has(code)) {
+      return withQuery(this.options.loginURL ?? '/login', {
+        error: code,
+        organization: switched.organization,
+        returnTo,
+      })
+    }
+    return withQuery(returnTo, { error: safeErrorCode(code) })
   }
 
   /**

@@ -56,6 +56,8 @@ export const AuthErrorCode = {
   /** `requireAuth`: the authentication is too old or lacks the `acr` asked for. */
   reauthenticationRequired: 'reauthentication_required',
   orgMismatch: 'org_mismatch',
+  /** An organization switch came back for another user (Auth0's session changed hands): nothing is switched. */
+  accountMismatch: 'account_mismatch',
   unknown: 'unknown_error',
   /** Logged, never redirected with: a refreshed Browser-strategy cookie that no `applyHeaders` call sent. */
   cookieNotSent: 'cookie_not_sent',

@@ -31,7 +31,11 @@ export class LoginFlow {
   constructor(private readonly options: LoginFlowOptions) {}
 
   /** The redirect to Auth0's /authorize, with the transaction cookie. */
-  async start(request: Request, options: AuthorizeOptions): Promise<Response> {
+  async start(
+    request: Request,
+    options: AuthorizeOptions,
+    flags: { organizationSwitch?: boolean } = {},
+  ): Promise<Response> {
     if (options.silentAuth && options.forceLogin) {
       throw new TypeError('authorize(): silentAuth cannot be combined with forceLogin')
     }
@@ -48,6 +52,7 @@ export class LoginFlow {
       organization: options.organization ?? clientDetails.organization,
       maxAge: options.maxAge,
       acrValues: options.acrValues,
+      organizationSwitch: flags.organizationSwitch || undefined,
       createdAt: this.options.now(),
     }
     // prompt=none shows no page at all, so a sign-up hint would be meaningless next to it.
@@ -99,8 +104,9 @@ export class LoginFlow {
    * The callback without any session handling: for apps that store credentials themselves. Throws an
    * `AuthError` (with `setCookies` that clear the transaction cookie) on failure.
    */
-  async complete(request: Request): Promise<CallbackResult> {
+  async complete(request: Request): Promise<CallbackResult & { organizationSwitch?: OrganizationSwitch }> {
     const setCookies: string[] = []
+    let organizationSwitch: OrganizationSwitch | undefined
     try {
       const parameters = await this.callbackParameters(request, setCookies)
       const state = parameters.get('state')
@@ -115,13 +121,17 @@ export class LoginFlow {
       if (clear) setCookies.push(clear)
       if (!transaction)
         throw new AuthError(AuthErrorCode.invalidState, 'No login transaction matches this state')
+      // Only a transaction of ours (its state matched) can say where a failed switch goes back to.
+      if (transaction.organizationSwitch && transaction.organization)
+        organizationSwitch = { organization: transaction.organization, returnTo: transaction.returnTo }
       const tokens = await this.options.client.exchangeCode(parameters, transaction)
       const session = await this.sessionFromTokens(tokens, transaction)
-      return { session, user: userFromClaims(session.claims), returnTo: transaction.returnTo, setCookies }
+      const user = userFromClaims(session.claims)
+      return { session, user, returnTo: transaction.returnTo, setCookies, organizationSwitch }
     } catch (error) {
       const failure =
         error instanceof AuthError ? error : new AuthError(AuthErrorCode.unknown, 'Login failed')
-      throw Object.assign(failure, { setCookies })
+      throw Object.assign(failure, { setCookies, organizationSwitch })
     }
   }
 
@@ -177,6 +187,12 @@ export interface CallbackResult {
   returnTo?: string
   /** Clears the login-transaction cookie. */
   setCookies: string[]
+}
+
+/** What the callback of a `switchOrganization` login needs to know about it. */
+export interface OrganizationSwitch {
+  organization: string
+  returnTo?: string
 }
 
 const maxCallbackBodyBytes = 64 * 1024

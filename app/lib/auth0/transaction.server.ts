@@ -13,6 +13,8 @@ export interface LoginTransaction {
   organization?: string
   maxAge?: number
   acrValues?: string
+  /** Started by `switchOrganization`: its failures go back to `returnTo` or to the login page, never elsewhere. */
+  organizationSwitch?: boolean
   createdAt: number
 }
 
