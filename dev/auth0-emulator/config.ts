@@ -107,6 +107,11 @@ export interface EmulatorOptions {
    * plans without it; discovery then has no `pushed_authorization_request_endpoint`.
    */
   pushedAuthorizationRequests?: boolean
+  /**
+   * Accept private_key_jwt client authentication (default true). false: a tenant without it; discovery's
+   * `token_endpoint_auth_methods_supported` then lacks it.
+   */
+  privateKeyJwt?: boolean
 }
 
 export const DEFAULT_PORT = 3334

@@ -84,6 +84,7 @@ const emulator = await startEmulator({
   },
   quiet: env.EMULATOR_QUIET === 'true',
   pushedAuthorizationRequests: flag('EMULATOR_PUSHED_AUTHORIZATION_REQUESTS'),
+  privateKeyJwt: flag('EMULATOR_PRIVATE_KEY_JWT'),
 })
 
 console.log(`Auth0 emulator ready: issuer ${emulator.issuer}`)

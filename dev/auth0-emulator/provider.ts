@@ -59,7 +59,11 @@ function configuration(state: EmulatorState): Configuration {
     },
     // Auth0 ID tokens carry the profile and email claims even when an access token is issued too.
     conformIdTokenClaims: false,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    clientAuthMethods: [
+      'client_secret_basic',
+      'client_secret_post',
+      ...(state.privateKeyJwt ? (['private_key_jwt'] as const) : []),
+    ],
     responseTypes: ['code'],
     // Auth0 makes PKCE optional for confidential clients; oidc-provider only offers S256 when it is used.
     pkce: { required: () => false },

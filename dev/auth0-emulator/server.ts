@@ -75,6 +75,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     keys: await KeyRing.create(),
     quiet: options.quiet ?? false,
     pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? true,
+    privateKeyJwt: options.privateKeyJwt ?? true,
   })
   state.replaceProvider = () => {
     handler = buildProvider(state).callback()

@@ -78,6 +78,8 @@ export interface EmulatorStateInit {
   quiet: boolean
   /** Whether the PAR endpoint exists (and is in discovery). */
   pushedAuthorizationRequests: boolean
+  /** Whether private_key_jwt is an accepted client authentication method. */
+  privateKeyJwt: boolean
 }
 
 /** Everything the emulator knows at run time; the Provider's configuration reads it on every request. */
@@ -94,6 +96,7 @@ export class EmulatorState {
   readonly keys: KeyRing
   readonly quiet: boolean
   readonly pushedAuthorizationRequests: boolean
+  readonly privateKeyJwt: boolean
   /** Every authenticated request's client authentication, oldest first (cleared by the reset control route). */
   readonly clientAuthentications: ClientAuthRecord[] = []
   readonly faults = new FaultState()
@@ -124,6 +127,7 @@ export class EmulatorState {
     this.keys = init.keys
     this.quiet = init.quiet
     this.pushedAuthorizationRequests = init.pushedAuthorizationRequests
+    this.privateKeyJwt = init.privateKeyJwt
     this.tamperer = new TokenTamperer(init.keys)
   }
 

@@ -57,6 +57,8 @@ export const AuthErrorCode = {
   reauthenticationRequired: 'reauthentication_required',
   orgMismatch: 'org_mismatch',
   unknown: 'unknown_error',
+  /** The tenant lacks a feature the options turn on (PAR, private_key_jwt): see `checkConfiguration`. */
+  configurationError: 'configuration_error',
   /** Logged, never redirected with: a refreshed Browser-strategy cookie that no `applyHeaders` call sent. */
   cookieNotSent: 'cookie_not_sent',
   /** Logged, never redirected with: `refreshTokenRotationEnabled` disagrees with what the tenant does. */
@@ -73,6 +75,21 @@ export class AuthError extends Error {
   ) {
     super(message, options)
     this.name = 'AuthError'
+  }
+}
+
+/**
+ * The options ask for something the tenant does not offer, or a setting is unusable (a key that does not import).
+ * `option` names the option so an app can name its own setting; the message never holds a secret or key.
+ */
+export class ConfigurationError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'ConfigurationError'
   }
 }
 
