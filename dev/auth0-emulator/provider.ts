@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import Provider, {
   errors,
   type AccessToken,
@@ -251,8 +252,14 @@ function defaultResource(state: EmulatorState, ctx: KoaContextWithOIDC, oneOf?: 
  */
 function keepOfflineAccess(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx
-  const raw =
-    ctx.method === 'POST' ? (oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope
+  // A pushed request (RFC 9126) brings its parameters in the stored request object, not in the query.
+  const pushed = (oidc.entities as { PushedAuthorizationRequest?: { request?: string } })
+    .PushedAuthorizationRequest?.request
+  const raw = pushed
+    ? decodeJwt(pushed).scope
+    : ctx.method === 'POST'
+      ? (oidc.body as Record<string, unknown> | undefined)?.scope
+      : ctx.query.scope
   const requested = typeof raw === 'string' ? raw.split(' ') : []
   const scope = stringParam(oidc.params?.scope)?.split(' ') ?? []
   if (requested.includes('offline_access') && !scope.includes('offline_access')) {
