@@ -245,8 +245,8 @@ export function parseEnv(source: EnvSource): Env {
   if (!mode.success) throw invalidEnvironment(['NODE_ENV must be development, production or test'])
   const result = envSchema(mode.data, input.ALLOW_AUTH0_EMULATOR === 'true').safeParse(input)
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)),
     ...clientAuthenticationProblems(input),
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)),
   ]
   if (!result.success || problems.length > 0) throw invalidEnvironment(problems)
   return result.data
