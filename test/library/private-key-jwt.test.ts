@@ -97,6 +97,20 @@ describe('private_key_jwt', () => {
   it('checkConfiguration passes: the tenant accepts private_key_jwt and the key imports', async () => {
     await expect(harness.auth.checkConfiguration()).resolves.toBeUndefined()
   })
+
+  it('takes a one-line PEM with literal \\n (as containers pass it)', async () => {
+    const oneLine = key.privateKeyPem.trim().replaceAll('\n', '\\n')
+    expect(oneLine).not.toContain('\n')
+    const auth = new Auth0RemixServer({
+      clientDetails: { ...keyDetails(key, harness.emulator.origin), clientAssertionSigningKey: oneLine },
+      callbackURL: `${appOrigin}/auth/callback`,
+      failedLoginRedirect: '/login',
+      session: { store: harness.storage, key: 'user' },
+      secrets: [sessionSecret],
+      logger: { warn: () => undefined },
+    })
+    expect(location(await login({ ...harness, auth }, new AppBrowser())).pathname).toBe('/dashboard')
+  })
 })
 
 describe('private_key_jwt algorithms', () => {

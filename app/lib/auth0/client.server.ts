@@ -152,8 +152,7 @@ export class OAuthClient {
         )
       }
     })()
-    // A key that does not import fails every time the same way: no need to keep the rejection.
-    this.auth.catch(() => (this.auth = undefined))
+    // A key that does not import never will: the rejection is kept, every call gets the same ConfigurationError.
     return this.auth
   }
 
