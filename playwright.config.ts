@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test'
-import { e2eApps, e2eEmulator, e2eSessionSecret } from './e2e/stack'
+import { e2eApps, e2eEmulator, e2eEnterpriseClient, e2eEnterpriseEnv, e2eSessionSecret } from './e2e/stack'
 import { chromiumExecutablePath } from './test/support/chromium'
 
 // Playwright's own Chromium when installed, else a system one (test/support/chromium.ts).
@@ -32,7 +32,11 @@ const appEnv = {
   TRUST_PROXY: 'true',
 }
 
-function appServer(app: (typeof e2eApps)[keyof typeof e2eApps], strategy: 'server' | 'browser' = 'server') {
+function appServer(
+  app: (typeof e2eApps)[keyof typeof e2eApps],
+  strategy: 'server' | 'browser' = 'server',
+  extraEnv: Record<string, string> = {},
+) {
   const sqliteFile = `data/e2e-${app.port}.db`
   return {
     // A fresh SQLite file per run keeps session lists free of earlier runs' logins.
@@ -49,6 +53,7 @@ function appServer(app: (typeof e2eApps)[keyof typeof e2eApps], strategy: 'serve
       AUTH0_RESPONSE_MODE: app.responseMode,
       SESSION_STRATEGY: strategy,
       DATABASE_URL: sharedDatabaseUrl ?? `file:./${sqliteFile}`,
+      ...extraEnv,
     },
   }
 }
@@ -101,11 +106,13 @@ export const config = defineConfig({
         AUTH0_CLIENT_ID: e2eEmulator.clientId,
         AUTH0_CLIENT_SECRET: e2eEmulator.clientSecret,
         APP_DOMAIN: [e2eApps.formPost, e2eApps.query, e2eApps.browser].map((app) => app.origin).join(','),
+        EMULATOR_EXTRA_CLIENTS: JSON.stringify([e2eEnterpriseClient]),
       },
     },
     appServer(e2eApps.formPost),
     appServer(e2eApps.query),
     appServer(e2eApps.browser, 'browser'),
+    appServer(e2eApps.enterprise, 'server', e2eEnterpriseEnv),
     {
       // No migration and a database nobody listens on: every session read fails, as when the database is down.
       command: 'node server.js',

@@ -31,6 +31,8 @@ const proxyRanges = ['loopback', 'linklocal', 'uniquelocal']
 // Importing the build validates the environment (app/env.server.ts): a bad one stops here, before any migration.
 let build = await importBuild()
 installGlobals({ nativeFetch: build.future.v3_singleFetch })
+// PAR and private_key_jwt must exist on the tenant: a misconfiguration stops here, naming the variable.
+await build.entry.module.checkAuth0Configuration()
 
 if (process.env.SKIP_MIGRATIONS !== 'true') await migrate()
 

@@ -26,6 +26,7 @@ import {
 
 // server.js reaches these through the build (`build.entry.module`): one module graph, one database client.
 export { closeDatabase } from '~/db.server'
+export { checkAuth0Configuration } from '~/auth.server'
 
 loadEnv()
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { parseEnv } from './env.server'
 
@@ -53,7 +54,7 @@ describe('parseEnv', () => {
     expect(env.PORT).toBe(3000)
     expect(env.DATABASE_URL).toBe('file:./data/app.db')
     expect(failure({ ...development, AUTH0_CLIENT_SECRET: '' })).toBe(
-      'Invalid environment: AUTH0_CLIENT_SECRET is required',
+      'Invalid environment: AUTH0_CLIENT_SECRET or AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required (exactly one of the two)',
     )
   })
 
@@ -124,7 +125,7 @@ describe('parseEnv', () => {
     for (const name of [
       'AUTH0_DOMAIN',
       'AUTH0_CLIENT_ID',
-      'AUTH0_CLIENT_SECRET',
+      'AUTH0_CLIENT_SECRET or AUTH0_CLIENT_ASSERTION_SIGNING_KEY',
       'APP_DOMAIN',
       'SESSION_SECRET',
     ]) {
@@ -252,5 +253,110 @@ describe('parseEnv', () => {
     })
     expect(message).toContain('SESSION_SECRET')
     expect(message).not.toContain(secret)
+  })
+
+  describe('private_key_jwt and PAR', () => {
+    const pkcs8 = { type: 'pkcs8', format: 'pem' } as const
+    const spki = { type: 'spki', format: 'pem' } as const
+    const rsaKey = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: pkcs8,
+      publicKeyEncoding: spki,
+    }).privateKey
+    const ecKey = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: pkcs8,
+      publicKeyEncoding: spki,
+    }).privateKey
+    const { AUTH0_CLIENT_SECRET: _secret, ...withoutSecret } = development
+
+    it('are off by default, with a client secret', () => {
+      const env = parseEnv(development)
+      expect(env.AUTH0_PUSHED_AUTHORIZATION_REQUESTS).toBe(false)
+      expect(env.AUTH0_CLIENT_ASSERTION_SIGNING_KEY).toBeUndefined()
+      expect(env.AUTH0_CLIENT_ASSERTION_SIGNING_ALG).toBe('RS256')
+    })
+
+    it('AUTH0_PUSHED_AUTHORIZATION_REQUESTS is true or false', () => {
+      expect(parseEnv({ ...development, AUTH0_PUSHED_AUTHORIZATION_REQUESTS: 'true' })).toMatchObject({
+        AUTH0_PUSHED_AUTHORIZATION_REQUESTS: true,
+      })
+      expect(failure({ ...development, AUTH0_PUSHED_AUTHORIZATION_REQUESTS: 'yes' })).toBe(
+        'Invalid environment: AUTH0_PUSHED_AUTHORIZATION_REQUESTS must be true or false',
+      )
+    })
+
+    it('a signing key replaces the secret; one-line PEMs with literal \\n are accepted', () => {
+      const env = parseEnv({ ...withoutSecret, AUTH0_CLIENT_ASSERTION_SIGNING_KEY: rsaKey })
+      expect(env.AUTH0_CLIENT_ASSERTION_SIGNING_KEY).toBe(rsaKey.trim())
+      expect(env.AUTH0_CLIENT_SECRET).toBeUndefined()
+      const oneLine = ecKey.trim().replaceAll('\n', '\\n')
+      expect(
+        parseEnv({
+          ...withoutSecret,
+          AUTH0_CLIENT_ASSERTION_SIGNING_KEY: oneLine,
+          AUTH0_CLIENT_ASSERTION_SIGNING_ALG: 'ES256',
+        }).AUTH0_CLIENT_ASSERTION_SIGNING_KEY,
+      ).toBe(ecKey.trim())
+    })
+
+    it('wants exactly one of AUTH0_CLIENT_SECRET and AUTH0_CLIENT_ASSERTION_SIGNING_KEY', () => {
+      expect(failure(withoutSecret)).toBe(
+        'Invalid environment: AUTH0_CLIENT_SECRET or AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required (exactly one of the two)',
+      )
+      const both = failure({ ...development, AUTH0_CLIENT_ASSERTION_SIGNING_KEY: rsaKey })
+      expect(both).toBe(
+        'Invalid environment: AUTH0_CLIENT_SECRET and AUTH0_CLIENT_ASSERTION_SIGNING_KEY are both set: give exactly one of the two',
+      )
+      expect(both).not.toContain('PRIVATE KEY')
+      expect(both).not.toContain(development.AUTH0_CLIENT_SECRET)
+    })
+
+    it.each([
+      ['not a key', /must be a PKCS#8 PEM private key/],
+      [rsaKey.replace(/\n[A-Za-z0-9+/]{10}/, '\nAAAAAAAAAA'), /is not a readable PEM private key/],
+      [
+        generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+          publicKeyEncoding: spki,
+        }).privateKey,
+        /must be a PKCS#8 PEM private key/,
+      ],
+    ])('rejects an unusable AUTH0_CLIENT_ASSERTION_SIGNING_KEY without showing it (%#)', (key, message) => {
+      const text = failure({ ...withoutSecret, AUTH0_CLIENT_ASSERTION_SIGNING_KEY: key })
+      expect(text).toMatch(/^Invalid environment: AUTH0_CLIENT_ASSERTION_SIGNING_KEY /)
+      expect(text).toMatch(message)
+      expect(text).not.toContain(key.length > 80 ? key.slice(40, 80) : key)
+    })
+
+    it('the key must fit AUTH0_CLIENT_ASSERTION_SIGNING_ALG, which is RS256, PS256 or ES256', () => {
+      expect(
+        failure({
+          ...withoutSecret,
+          AUTH0_CLIENT_ASSERTION_SIGNING_KEY: rsaKey,
+          AUTH0_CLIENT_ASSERTION_SIGNING_ALG: 'ES256',
+        }),
+      ).toMatch(
+        /^Invalid environment: AUTH0_CLIENT_ASSERTION_SIGNING_KEY cannot sign with AUTH0_CLIENT_ASSERTION_SIGNING_ALG=ES256/,
+      )
+      expect(failure({ ...withoutSecret, AUTH0_CLIENT_ASSERTION_SIGNING_KEY: ecKey })).toMatch(
+        /cannot sign with AUTH0_CLIENT_ASSERTION_SIGNING_ALG=RS256/,
+      )
+      expect(
+        parseEnv({
+          ...withoutSecret,
+          AUTH0_CLIENT_ASSERTION_SIGNING_KEY: rsaKey,
+          AUTH0_CLIENT_ASSERTION_SIGNING_ALG: 'PS256',
+        }).AUTH0_CLIENT_ASSERTION_SIGNING_ALG,
+      ).toBe('PS256')
+      expect(
+        failure({
+          ...withoutSecret,
+          AUTH0_CLIENT_ASSERTION_SIGNING_KEY: rsaKey,
+          AUTH0_CLIENT_ASSERTION_SIGNING_ALG: 'HS256',
+        }),
+      ).toBe('Invalid environment: AUTH0_CLIENT_ASSERTION_SIGNING_ALG must be RS256, PS256 or ES256')
+    })
   })
 })

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { isLoopbackHost } from '~/lib/auth0'
@@ -131,6 +132,46 @@ function wholeNumber(min: number, max: number, fallback: number, notANumber = 'm
     .default(fallback)
 }
 
+/**
+ * private_key_jwt's key: a PKCS#8 PEM. Containers and CI secrets often carry it on one line with literal `\n`
+ * escapes, which are turned back into newlines. Problems are described, the value never shown.
+ */
+const clientAssertionSigningKey = z
+  .string()
+  .transform((value) => value.trim().replaceAll('\\n', '\n'))
+  .refine((pem) => /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----$/.test(pem), {
+    message:
+      'must be a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----; convert others with openssl pkcs8 -topk8 -nocrypt)',
+    abort: true,
+  })
+  .refine((pem) => privateKeyOf(pem) !== null, { message: 'is not a readable PEM private key' })
+  .optional()
+
+function privateKeyOf(pem: string): KeyObject | null {
+  try {
+    return createPrivateKey(pem)
+  } catch {
+    return null
+  }
+}
+
+const clientAssertionSigningAlgs = ['RS256', 'PS256', 'ES256'] as const
+
+/** Whether a key can sign with the algorithm: RSA for RS256 and PS256 (as WebCrypto imports it), P-256 for ES256. */
+function keyFitsAlg(pem: string, alg: (typeof clientAssertionSigningAlgs)[number]): boolean {
+  const key = privateKeyOf(pem)
+  if (!key) return false
+  if (alg === 'ES256')
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+  return key.asymmetricKeyType === 'rsa'
+}
+
+/** `true` or `false`, default false. */
+const trueOrFalse = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true')
+
 const poolSize = wholeNumber(1, 1000, 10)
 const port = wholeNumber(1, 65535, 3000, 'must be a port number')
 
@@ -139,7 +180,13 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
     .object({
       AUTH0_DOMAIN: auth0Domain(mode, allowEmulator),
       AUTH0_CLIENT_ID: required,
-      AUTH0_CLIENT_SECRET: required,
+      // Exactly one of these two (checked below): a client secret or private_key_jwt's signing key.
+      AUTH0_CLIENT_SECRET: optional,
+      AUTH0_CLIENT_ASSERTION_SIGNING_KEY: clientAssertionSigningKey,
+      AUTH0_CLIENT_ASSERTION_SIGNING_ALG: z
+        .enum(clientAssertionSigningAlgs, { error: 'must be RS256, PS256 or ES256' })
+        .default('RS256'),
+      AUTH0_PUSHED_AUTHORIZATION_REQUESTS: trueOrFalse,
       AUTH0_AUDIENCE: optional,
       AUTH0_ORGANIZATION: optional,
       AUTH0_RESPONSE_MODE: z
@@ -154,6 +201,17 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
       DATABASE_URL: databaseUrl(mode),
       DATABASE_POOL_SIZE: poolSize,
       PORT: port,
+    })
+    .superRefine((value, ctx) => {
+      // Exactly one of secret and key is checked in parseEnv, on the raw input, so it is reported with the rest.
+      const key = value.AUTH0_CLIENT_ASSERTION_SIGNING_KEY
+      if (key && !value.AUTH0_CLIENT_SECRET && !keyFitsAlg(key, value.AUTH0_CLIENT_ASSERTION_SIGNING_ALG)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH0_CLIENT_ASSERTION_SIGNING_KEY'],
+          message: `cannot sign with AUTH0_CLIENT_ASSERTION_SIGNING_ALG=${value.AUTH0_CLIENT_ASSERTION_SIGNING_ALG} (RS256 and PS256 need an RSA key, ES256 a P-256 key)`,
+        })
+      }
     })
     .transform(({ AUTH0_DOMAIN, SESSION_SECRET, TRUST_PROXY, ...rest }) => ({
       ...rest,
@@ -186,10 +244,25 @@ export function parseEnv(source: EnvSource): Env {
   const mode = modeSchema.safeParse(input.NODE_ENV)
   if (!mode.success) throw invalidEnvironment(['NODE_ENV must be development, production or test'])
   const result = envSchema(mode.data, input.ALLOW_AUTH0_EMULATOR === 'true').safeParse(input)
-  if (!result.success) {
-    throw invalidEnvironment(result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`))
-  }
+  const problems = [
+    ...clientAuthenticationProblems(input),
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)),
+  ]
+  if (!result.success || problems.length > 0) throw invalidEnvironment(problems)
   return result.data
+}
+
+/** The app authenticates to Auth0 one way: a client secret, or private_key_jwt's signing key. */
+function clientAuthenticationProblems(input: EnvSource): string[] {
+  const secret = Boolean(input.AUTH0_CLIENT_SECRET)
+  const key = Boolean(input.AUTH0_CLIENT_ASSERTION_SIGNING_KEY)
+  if (!secret && !key)
+    return ['AUTH0_CLIENT_SECRET or AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required (exactly one of the two)']
+  if (secret && key)
+    return [
+      'AUTH0_CLIENT_SECRET and AUTH0_CLIENT_ASSERTION_SIGNING_KEY are both set: give exactly one of the two',
+    ]
+  return []
 }
 
 function invalidEnvironment(problems: string[]): Error {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPairSync } from 'node:crypto'
+import { startEmulator } from '../dev/auth0-emulator/server'
 import { freePort } from './support/ports'
 
 // Runs the real production server (`node server.js`), as `npm start` and the image do, against the real build.
@@ -100,7 +102,9 @@ describe('booting the production server', () => {
   it('exits non-zero naming a missing AUTH0_CLIENT_SECRET', async () => {
     const { code, stderr } = await bootExpectingExit({ ...validProduction, AUTH0_CLIENT_SECRET: undefined })
     expect(code).not.toBe(0)
-    expect(stderr).toContain('Invalid environment: AUTH0_CLIENT_SECRET is required')
+    expect(stderr).toContain(
+      'Invalid environment: AUTH0_CLIENT_SECRET or AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required',
+    )
   })
 
   it('exits non-zero in production with a short SESSION_SECRET, without printing it', async () => {
@@ -118,6 +122,76 @@ describe('booting the production server', () => {
     })
     expect(code).not.toBe(0)
     expect(stderr).toContain('AUTH0_DOMAIN points at a local emulator in production')
+  })
+
+  describe('PAR and private_key_jwt are checked against the tenant before listening', () => {
+    const emulatorEnv = (origin: string) => ({
+      ...validProduction,
+      ALLOW_AUTH0_EMULATOR: 'true',
+      AUTH0_DOMAIN: origin,
+    })
+    const signingKey = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey
+
+    it('exits non-zero naming AUTH0_PUSHED_AUTHORIZATION_REQUESTS when the tenant offers no PAR', async () => {
+      const emulator = await startEmulator({ port: 0, quiet: true, pushedAuthorizationRequests: false })
+      try {
+        const { code, stderr } = await bootExpectingExit({
+          ...emulatorEnv(emulator.origin),
+          // A valid environment (bootExpectingExit's port 0 is not one), so that the tenant check is reached.
+          PORT: String(await freePort()),
+          AUTH0_PUSHED_AUTHORIZATION_REQUESTS: 'true',
+        })
+        expect(code).not.toBe(0)
+        expect(stderr).toContain('Invalid Auth0 configuration: AUTH0_PUSHED_AUTHORIZATION_REQUESTS')
+        expect(stderr).toContain('no pushed_authorization_request_endpoint')
+      } finally {
+        await emulator.close()
+      }
+    })
+
+    it('exits non-zero naming AUTH0_CLIENT_ASSERTION_SIGNING_KEY when the tenant refuses private_key_jwt, without printing the key', async () => {
+      const emulator = await startEmulator({ port: 0, quiet: true, privateKeyJwt: false })
+      try {
+        const { code, stderr } = await bootExpectingExit({
+          ...emulatorEnv(emulator.origin),
+          // A valid environment (bootExpectingExit's port 0 is not one), so that the tenant check is reached.
+          PORT: String(await freePort()),
+          AUTH0_CLIENT_SECRET: undefined,
+          AUTH0_CLIENT_ASSERTION_SIGNING_KEY: signingKey,
+        })
+        expect(code).not.toBe(0)
+        expect(stderr).toContain('Invalid Auth0 configuration: AUTH0_CLIENT_ASSERTION_SIGNING_KEY')
+        expect(stderr).toContain('does not accept private_key_jwt')
+        expect(stderr).not.toContain(signingKey.split('\n')[1])
+      } finally {
+        await emulator.close()
+      }
+    })
+
+    it('starts with a warning when Auth0 is unreachable, and a login then fails cleanly (auth0_down)', async () => {
+      const closedPort = await freePort()
+      const server = await startServer({
+        ...emulatorEnv(`http://127.0.0.1:${closedPort}`),
+        AUTH0_PUSHED_AUTHORIZATION_REQUESTS: 'true',
+      })
+      try {
+        expect(server.output()).toContain('Auth0 could not be reached at start-up (auth0_down)')
+        const login = await fetch(`${server.origin}/auth/auth0`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { Origin: 'https://app.example.com', 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: '',
+        })
+        expect(login.status).toBe(302)
+        expect(login.headers.get('location')).toBe('/login?error=auth0_down')
+      } finally {
+        server.stop()
+      }
+    })
   })
 
   describe('with a valid environment', () => {

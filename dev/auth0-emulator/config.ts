@@ -1,13 +1,24 @@
+import type { JWK } from 'jose'
+
 export interface EmulatorClient {
   clientId: string
-  clientSecret: string
+  /** Required unless `tokenEndpointAuthMethod` is `private_key_jwt` (such a client has no secret at all). */
+  clientSecret?: string
   redirectUris: string[]
   /** Auth0's "Allowed Logout URLs": returnTo of /v2/logout and post_logout_redirect_uri of /oidc/logout. */
   logoutUrls: string[]
   backchannelLogoutUri?: string
   /** Per-application refresh token settings; unset ones take the emulator-wide value (see RefreshTokenSettings). */
   refreshTokens?: Partial<RefreshTokenSettings>
+  /** Auth0's "Authentication Method": `client_secret_post` (default) or `private_key_jwt` (RFC 7523). */
+  tokenEndpointAuthMethod?: ClientAuthMethod
+  /** private_key_jwt: the application's registered public keys ("Credentials" in Auth0), as a JWK set. */
+  jwks?: { keys: JWK[] }
+  /** Auth0's "Require Pushed Authorization Requests": a plain /authorize request is refused (RFC 9126 §6). */
+  requirePushedAuthorizationRequests?: boolean
 }
+
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt'
 
 /**
  * Auth0's refresh token settings. Defaults are those of a new application on a new tenant: no rotation, a 0 s
@@ -102,11 +113,21 @@ export interface EmulatorOptions {
   refreshTokens?: Partial<RefreshTokenSettings>
   /** No request or error logging. */
   quiet?: boolean
+  /**
+   * Offer the PAR endpoint (RFC 9126) in discovery (default true). false: a tenant without PAR, as on Auth0
+   * plans without it; discovery then has no `pushed_authorization_request_endpoint`.
+   */
+  pushedAuthorizationRequests?: boolean
+  /**
+   * Accept private_key_jwt client authentication (default true). false: a tenant without it; discovery's
+   * `token_endpoint_auth_methods_supported` then lacks it.
+   */
+  privateKeyJwt?: boolean
 }
 
 export const DEFAULT_PORT = 3334
 
-export const DEFAULT_CLIENT: EmulatorClient = {
+export const DEFAULT_CLIENT: EmulatorClient & { clientSecret: string } = {
   clientId: 'remix-stack-local',
   clientSecret: 'local-emulator-client-secret-not-for-production',
   redirectUris: ['http://localhost:3000/auth/callback'],

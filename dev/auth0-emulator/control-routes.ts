@@ -45,6 +45,7 @@ async function dispatch(
     case 'POST /reset':
       state.counters.reset()
       state.faults.clear()
+      state.clientAuthentications.length = 0
       return { ok: true }
     case 'GET /faults':
       return state.faults.active
@@ -71,6 +72,8 @@ async function dispatch(
     }
     case 'POST /backchannel-logout':
       return { status: await backchannelLogout(state, body) }
+    case 'GET /client-authentications':
+      return state.clientAuthentications
     case 'GET /state':
       return describe(state)
     default:

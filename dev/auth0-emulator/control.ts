@@ -1,9 +1,9 @@
 import type { EmulatorTtl } from './config'
 import type { Faults } from './faults'
-import type { CounterSnapshot } from './state'
+import type { ClientAuthRecord, CounterSnapshot } from './state'
 
 export type { AccessTokenTamper, EndpointFault, FaultEndpoint, Faults, IdTokenTamper } from './faults'
-export type { CounterSnapshot } from './state'
+export type { ClientAuthRecord, CounterSnapshot } from './state'
 
 /** Typed client for the emulator's `/__emulator/` API; works against an emulator in another process. */
 export class EmulatorControl {
@@ -47,6 +47,14 @@ export class EmulatorControl {
   async backchannelLogout(target: { sub?: string; sid?: string; clientId?: string }): Promise<number> {
     const { status } = await this.#call<{ status: number }>('POST', '/backchannel-logout', target)
     return status
+  }
+
+  /**
+   * How each token, revocation and PAR request since start or the last reset authenticated its client, as sent:
+   * proves, e.g., that a private_key_jwt client never sent a secret.
+   */
+  clientAuthentications(): Promise<ClientAuthRecord[]> {
+    return this.#call('GET', '/client-authentications')
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {

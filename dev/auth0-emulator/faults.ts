@@ -1,5 +1,5 @@
 /** Endpoints whose responses can be replaced or delayed. */
-export type FaultEndpoint = 'token' | 'userinfo' | 'jwks' | 'revoke'
+export type FaultEndpoint = 'token' | 'userinfo' | 'jwks' | 'revoke' | 'par'
 
 /** `times` counts the next matching responses; without it the fault stays until cleared. */
 export type EndpointFault = { status: number; times?: number } | { delayMs: number; times?: number }
@@ -25,6 +25,8 @@ export interface Faults {
   userinfo?: EndpointFault
   jwks?: EndpointFault
   revoke?: EndpointFault
+  /** The pushed authorization request endpoint (RFC 9126). */
+  par?: EndpointFault
   /** Replaces the ID token of the next token responses. */
   idToken?: { tamper: IdTokenTamper; times?: number }
   /** Replaces the JWT access token of the next token responses (opaque ones are left alone). */
@@ -36,6 +38,7 @@ export const FAULT_PATHS: Record<FaultEndpoint, string> = {
   userinfo: '/userinfo',
   jwks: '/.well-known/jwks.json',
   revoke: '/oauth/revoke',
+  par: '/oauth/par',
 }
 
 /** The active faults; each `take*` uses up one of a fault's `times`. */

@@ -1,7 +1,7 @@
 /** `npm run dev:idp`: the emulator for `npm run dev`, configured from the same .env as the app. */
 import { existsSync } from 'node:fs'
 
-import { DEFAULT_CLIENT, DEFAULT_PORT, type EmulatorTtl } from './config'
+import { DEFAULT_CLIENT, DEFAULT_PORT, type EmulatorClient, type EmulatorTtl } from './config'
 import { startEmulator } from './server'
 
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -45,6 +45,24 @@ for (const [key, name] of Object.entries(TTL_VARIABLES) as [keyof EmulatorTtl, s
   if (value !== undefined) ttl[key] = value
 }
 
+/**
+ * More applications next to the one above, as a JSON array of EmulatorClient (config.ts): e.g. a private_key_jwt
+ * client with its public `jwks` that requires PAR (the e2e suite's enterprise app).
+ */
+function extraClients(): EmulatorClient[] {
+  const raw = env.EMULATOR_EXTRA_CLIENTS
+  if (!raw) return []
+  let clients: unknown
+  try {
+    clients = JSON.parse(raw)
+  } catch {
+    throw new Error('EMULATOR_EXTRA_CLIENTS must be a JSON array of clients')
+  }
+  if (!Array.isArray(clients) || !clients.every((client) => typeof client?.clientId === 'string'))
+    throw new Error('EMULATOR_EXTRA_CLIENTS must be a JSON array of clients, each with a clientId')
+  return clients as EmulatorClient[]
+}
+
 const emulator = await startEmulator({
   port: seconds('EMULATOR_PORT') ?? DEFAULT_PORT,
   host: env.EMULATOR_HOST || '127.0.0.1',
@@ -56,6 +74,7 @@ const emulator = await startEmulator({
       logoutUrls: appDomains.flatMap((domain) => [domain, `${domain}/`]),
       backchannelLogoutUri: `${appDomains[0]}/auth/backchannel-logout`,
     },
+    ...extraClients(),
   ],
   ttl,
   refreshTokens: {
@@ -64,6 +83,8 @@ const emulator = await startEmulator({
     revocationDeletesGrant: flag('EMULATOR_REVOCATION_DELETES_GRANT'),
   },
   quiet: env.EMULATOR_QUIET === 'true',
+  pushedAuthorizationRequests: flag('EMULATOR_PUSHED_AUTHORIZATION_REQUESTS'),
+  privateKeyJwt: flag('EMULATOR_PRIVATE_KEY_JWT'),
 })
 
 console.log(`Auth0 emulator ready: issuer ${emulator.issuer}`)

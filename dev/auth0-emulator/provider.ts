@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import Provider, {
   errors,
   type AccessToken,
@@ -18,6 +19,7 @@ export const ROUTES = {
   token: '/oauth/token',
   userinfo: '/userinfo',
   revocation: '/oauth/revoke',
+  pushed_authorization_request: '/oauth/par',
   end_session: '/oidc/logout',
   jwks: '/.well-known/jwks.json',
 } as const
@@ -58,7 +60,11 @@ function configuration(state: EmulatorState): Configuration {
     },
     // Auth0 ID tokens carry the profile and email claims even when an access token is issued too.
     conformIdTokenClaims: false,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clientAuthMethods: [
+      'client_secret_basic',
+      'client_secret_post',
+      ...(state.privateKeyJwt ? (['private_key_jwt'] as const) : []),
+    ],
     responseTypes: ['code'],
     // Auth0 makes PKCE optional for confidential clients; oidc-provider only offers S256 when it is used.
     pkce: { required: () => false },
@@ -85,6 +91,8 @@ function configuration(state: EmulatorState): Configuration {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
       revocation: { enabled: true },
+      // RFC 9126; a client's `require_pushed_authorization_requests` refuses plain /authorize requests.
+      pushedAuthorizationRequests: { enabled: state.pushedAuthorizationRequests },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -140,14 +148,17 @@ function configuration(state: EmulatorState): Configuration {
 }
 
 function clientMetadata(client: EmulatorClient): ClientMetadata {
+  const method = client.tokenEndpointAuthMethod ?? 'client_secret_post'
   return {
     client_id: client.clientId,
-    client_secret: client.clientSecret,
+    // A private_key_jwt application has no secret: nothing a leaked secret could authenticate.
+    ...(method === 'private_key_jwt' ? { jwks: client.jwks } : { client_secret: client.clientSecret }),
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.logoutUrls,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
+    token_endpoint_auth_method: method,
+    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     // Auth0 ID tokens always carry auth_time.
     require_auth_time: true,
     ...(client.backchannelLogoutUri
@@ -253,8 +264,14 @@ function defaultResource(state: EmulatorState, ctx: KoaContextWithOIDC, oneOf?: 
  */
 function keepOfflineAccess(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx
-  const raw =
-    ctx.method === 'POST' ? (oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope
+  // A pushed request (RFC 9126) brings its parameters in the stored request object, not in the query.
+  const pushed = (oidc.entities as { PushedAuthorizationRequest?: { request?: string } })
+    .PushedAuthorizationRequest?.request
+  const raw = pushed
+    ? decodeJwt(pushed).scope
+    : ctx.method === 'POST'
+      ? (oidc.body as Record<string, unknown> | undefined)?.scope
+      : ctx.query.scope
   const requested = typeof raw === 'string' ? raw.split(' ') : []
   const scope = stringParam(oidc.params?.scope)?.split(' ') ?? []
   if (requested.includes('offline_access') && !scope.includes('offline_access')) {

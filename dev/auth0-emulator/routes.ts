@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context, Middleware, Next } from 'koa'
-import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 
@@ -9,7 +9,7 @@ import { FAULT_PATHS, type FaultEndpoint } from './faults'
 import { readBody } from './http'
 import { handleInteraction } from './interactions'
 import { v2Logout } from './logout'
-import type { EmulatorState } from './state'
+import type { ClientAuthRecord, EmulatorState } from './state'
 import { avatarSvg } from './views'
 
 /**
@@ -31,10 +31,12 @@ export function emulatorRoutes(state: EmulatorState, provider: Provider): Middle
       ctx.path === FAULT_PATHS.revoke && ctx.method === 'POST'
         ? await revocationTarget(ctx, state)
         : undefined
+    const authRecord = await recordClientAuth(ctx, state)
     if (await injectEndpointFault(ctx, state)) return
     if (ctx.path === FAULT_PATHS.userinfo) await useUserinfoTwin(ctx, state)
 
     await next()
+    if (authRecord) authRecord.status = ctx.status
 
     if (isToken && ctx.status === 200) await finishTokenResponse(ctx, state)
     if (revoked && ctx.status === 200) revokeEveryRefreshTokenOf(state, revoked)
@@ -62,6 +64,43 @@ async function prepareTokenRequest(ctx: Context, state: EmulatorState): Promise<
     params.delete('audience')
   }
   Object.assign(ctx.req, { body: Object.fromEntries(params) })
+}
+
+const AUTHENTICATED_PATHS = new Set([FAULT_PATHS.token, FAULT_PATHS.revoke, FAULT_PATHS.par])
+
+/**
+ * Notes how the client authenticated a token, revocation or PAR request, from the request as sent. The body is
+ * read here only when no earlier step did (PAR), and handed on pre-parsed like the others.
+ */
+async function recordClientAuth(ctx: Context, state: EmulatorState): Promise<ClientAuthRecord | undefined> {
+  if (ctx.method !== 'POST' || !AUTHENTICATED_PATHS.has(ctx.path)) return undefined
+  const req = ctx.req as typeof ctx.req & { body?: Record<string, string> }
+  req.body ??= Object.fromEntries(new URLSearchParams(await readBody(ctx.req)))
+  const body = req.body
+  const basic = /^basic /i.test(ctx.get('authorization'))
+  const assertion = body.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+  let assertionAlg: string | undefined
+  try {
+    if (assertion && body.client_assertion)
+      assertionAlg = String(decodeProtectedHeader(body.client_assertion).alg)
+  } catch {
+    // A malformed assertion: oidc-provider refuses it with invalid_client.
+  }
+  const record: ClientAuthRecord = {
+    endpoint: ctx.path,
+    clientId: body.client_id ?? null,
+    method: assertion
+      ? 'private_key_jwt'
+      : basic
+        ? 'client_secret_basic'
+        : body.client_secret
+          ? 'client_secret_post'
+          : 'none',
+    clientSecretSent: basic || body.client_secret !== undefined,
+    ...(assertionAlg ? { assertionAlg } : {}),
+  }
+  state.clientAuthentications.push(record)
+  return record
 }
 
 async function injectEndpointFault(ctx: Context, state: EmulatorState): Promise<boolean> {

@@ -19,6 +19,7 @@ import { EmulatorState } from './state'
 import { MemoryStore } from './store'
 
 export type {
+  ClientAuthMethod,
   EmulatorApi,
   EmulatorClient,
   EmulatorOptions,
@@ -73,6 +74,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     refreshTokens: mergeRefreshTokens(DEFAULT_REFRESH_TOKENS, options.refreshTokens),
     keys: await KeyRing.create(),
     quiet: options.quiet ?? false,
+    pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? true,
+    privateKeyJwt: options.privateKeyJwt ?? true,
   })
   state.replaceProvider = () => {
     handler = buildProvider(state).callback()

@@ -50,6 +50,20 @@ export class Counters {
   }
 }
 
+/**
+ * How a client authenticated one token, revocation or PAR request, read from the request as sent (so a test can
+ * prove that no secret went over the wire, whatever oidc-provider then made of it).
+ */
+export interface ClientAuthRecord {
+  endpoint: string
+  clientId: string | null
+  method: 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt' | 'none'
+  clientSecretSent: boolean
+  /** The `alg` of a client_assertion's header. */
+  assertionAlg?: string
+  status?: number
+}
+
 export interface EmulatorStateInit {
   issuer: string
   clients: EmulatorClient[]
@@ -62,6 +76,10 @@ export interface EmulatorStateInit {
   refreshTokens: RefreshTokenSettings
   keys: KeyRing
   quiet: boolean
+  /** Whether the PAR endpoint exists (and is in discovery). */
+  pushedAuthorizationRequests: boolean
+  /** Whether private_key_jwt is an accepted client authentication method. */
+  privateKeyJwt: boolean
 }
 
 /** Everything the emulator knows at run time; the Provider's configuration reads it on every request. */
@@ -77,6 +95,10 @@ export class EmulatorState {
   readonly refreshTokens: RefreshTokenSettings
   readonly keys: KeyRing
   readonly quiet: boolean
+  readonly pushedAuthorizationRequests: boolean
+  readonly privateKeyJwt: boolean
+  /** Every authenticated request's client authentication, oldest first (cleared by the reset control route). */
+  readonly clientAuthentications: ClientAuthRecord[] = []
   readonly faults = new FaultState()
   readonly counters = new Counters()
   readonly tamperer: TokenTamperer
@@ -104,6 +126,8 @@ export class EmulatorState {
       this.refreshTokensOf(typeof clientId === 'string' ? clientId : undefined).reuseIntervalSeconds
     this.keys = init.keys
     this.quiet = init.quiet
+    this.pushedAuthorizationRequests = init.pushedAuthorizationRequests
+    this.privateKeyJwt = init.privateKeyJwt
     this.tamperer = new TokenTamperer(init.keys)
   }
 

@@ -1,10 +1,19 @@
 import { redirect } from '@remix-run/node'
 import { BackchannelLogout } from './backchannel.server'
-import { AuthError, AuthErrorCode, TokenError, safeErrorCode, warnTo, type Warn } from './errors'
+import {
+  AuthError,
+  AuthErrorCode,
+  ConfigurationError,
+  TokenError,
+  safeErrorCode,
+  warnTo,
+  type Warn,
+} from './errors'
 import { Issuer, OAuthClient } from './client.server'
 import { LoginFlow, type CallbackResult, type OrganizationSwitch } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import {
+  clientAssertionSigningAlgs,
   defaultAbsoluteSessionLifetimeSeconds,
   SessionStrategy,
   type Auth0RemixServerOptions,
@@ -74,12 +83,14 @@ export class Auth0RemixServer {
   /** The one clock of this instance (`options.now`), handed to every part that reads the time. */
   private readonly now: () => number
   private readonly warn: Warn
+  private configurationChecked = false
 
   constructor(private readonly options: Auth0RemixServerOptions) {
     const { clientDetails } = options
-    for (const name of ['domain', 'clientID', 'clientSecret'] as const) {
+    for (const name of ['domain', 'clientID'] as const) {
       if (!clientDetails?.[name]) throw new TypeError(`Auth0RemixServer: clientDetails.${name} is required`)
     }
+    checkClientAuthentication(options)
     const callback = new URL(options.callbackURL)
     this.appOrigin = callback.origin
     const timeoutMs = options.timeoutMs ?? 5000
@@ -88,7 +99,12 @@ export class Auth0RemixServer {
     this.warn = warnTo(options.logger ?? console)
     const now = this.now
     this.issuer = new Issuer({ domain: clientDetails.domain, timeoutMs, now })
-    this.client = new OAuthClient(this.issuer, { ...clientDetails, clockToleranceSeconds, now })
+    this.client = new OAuthClient(this.issuer, {
+      ...clientDetails,
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
+      clockToleranceSeconds,
+      now,
+    })
     this.verifier = new TokenVerifier({
       issuer: this.issuer,
       clientID: clientDetails.clientID,
@@ -96,7 +112,7 @@ export class Auth0RemixServer {
       clockToleranceSeconds,
       now,
     })
-    const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret]
+    const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret!]
     const formPost = clientDetails.usePost !== false && isSecureContext(callback)
     if (clientDetails.usePost !== false && !formPost) {
       // form_post needs a SameSite=None cookie, which must be Secure: on plain http (a LAN address, a container
@@ -158,7 +174,50 @@ export class Auth0RemixServer {
     const request = given ? requestOrOptions : new Request(this.appOrigin)
     const options = (given ? maybeOptions : requestOrOptions) ?? {}
     if (given) this.warnOnUnfinishedFormPost(request)
-    throw await this.login.start(request, options)
+    let response: Response
+    try {
+      if (!this.configurationChecked) {
+        await this.checkConfiguration()
+        this.configurationChecked = true
+      }
+      response = await this.login.start(request, options)
+    } catch (error) {
+      // Auth0 down, a refused PAR request or a tenant without a feature we use: the login page says so, no 500.
+      if (error instanceof ConfigurationError) this.warn(error.message, error)
+      else if (!(error instanceof AuthError)) throw error
+      const code = error instanceof AuthError ? error.code : AuthErrorCode.configurationError
+      throw redirect(withQuery(this.options.failedLoginRedirect, { error: safeErrorCode(code) }), {
+        headers: { 'Cache-Control': 'no-store' },
+      })
+    }
+    throw response
+  }
+
+  /**
+   * Checks the options against the tenant's discovery document and imports the client assertion key: throws a
+   * `ConfigurationError` (naming the option) when PAR is on but the tenant has no PAR endpoint, when
+   * private_key_jwt is configured but the tenant does not accept it, or when the key does not import. Throws an
+   * `AuthError` (`auth0_down`) when Auth0 cannot be reached. Call it at start-up; `authorize()` runs it too until
+   * it has passed once, so a tenant unreachable at boot is checked on the first login.
+   */
+  async checkConfiguration(): Promise<void> {
+    const as = await this.issuer.authorizationServer()
+    if (this.options.pushedAuthorizationRequests && !as.pushed_authorization_request_endpoint) {
+      throw new ConfigurationError(
+        'pushedAuthorizationRequests',
+        `pushedAuthorizationRequests is on, but ${this.issuer.url.origin} offers no pushed_authorization_request_endpoint (enable PAR for the tenant)`,
+      )
+    }
+    if (this.client.usesPrivateKeyJwt) {
+      const methods = as.token_endpoint_auth_methods_supported
+      if (!methods?.includes('private_key_jwt')) {
+        throw new ConfigurationError(
+          'clientDetails.clientAssertionSigningKey',
+          `clientDetails.clientAssertionSigningKey is set, but ${this.issuer.url.origin} does not accept private_key_jwt (token_endpoint_auth_methods_supported: ${methods?.join(', ') ?? 'none'})`,
+        )
+      }
+      await this.client.clientAuth()
+    }
   }
 
   /**
@@ -685,6 +744,29 @@ export class AccessTokenError extends AuthError {
   constructor(code: string) {
     super(code, `No access token could be obtained (${code})`)
     this.name = 'AccessTokenError'
+  }
+}
+
+/** Exactly one client authentication; a signing key cannot stand in for the transaction-cookie secrets. */
+function checkClientAuthentication(options: Auth0RemixServerOptions): void {
+  const { clientSecret, clientAssertionSigningKey, clientAssertionSigningAlg } = options.clientDetails
+  if (Boolean(clientSecret) === Boolean(clientAssertionSigningKey)) {
+    throw new TypeError(
+      'Auth0RemixServer: give exactly one of clientDetails.clientSecret and clientDetails.clientAssertionSigningKey',
+    )
+  }
+  if (clientAssertionSigningKey && !options.secrets?.length) {
+    throw new TypeError(
+      'Auth0RemixServer: secrets is required with clientDetails.clientAssertionSigningKey (without a client secret there is nothing to derive the login-transaction cookie secret from)',
+    )
+  }
+  if (
+    clientAssertionSigningAlg !== undefined &&
+    !(clientAssertionSigningAlgs as readonly string[]).includes(clientAssertionSigningAlg)
+  ) {
+    throw new TypeError(
+      `Auth0RemixServer: clientDetails.clientAssertionSigningAlg must be one of ${clientAssertionSigningAlgs.join(', ')}`,
+    )
   }
 }
 

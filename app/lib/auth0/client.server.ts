@@ -1,8 +1,9 @@
 // The tenant and the calls to it: discovery and keys (Issuer), then the OAuth exchanges through oauth4webapi
 // (OAuthClient): code, refresh, revocation, userinfo.
-import { createRemoteJWKSet } from 'jose'
+import { createRemoteJWKSet, importPKCS8 } from 'jose'
 import * as oauth from 'oauth4webapi'
-import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
+import { AuthError, AuthErrorCode, ConfigurationError, safeErrorCode } from './errors'
+import type { ClientAssertionSigningAlg } from './options'
 import { isLoopbackHost } from './origins'
 import type { Credentials } from './session.server'
 import type { LoginTransaction } from './transaction.server'
@@ -90,7 +91,12 @@ export class Issuer {
 
 interface ClientOptions {
   clientID: string
-  clientSecret: string
+  /** Exactly one of clientSecret and clientAssertionSigningKey (checked by the authenticator). */
+  clientSecret?: string
+  clientAssertionSigningKey?: string | CryptoKey
+  clientAssertionSigningAlg?: ClientAssertionSigningAlg
+  /** RFC 9126: `authorizationUrl` pushes the request first and returns a URL with only client_id and request_uri. */
+  pushedAuthorizationRequests?: boolean
   clockToleranceSeconds: number
   /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
   now: () => number
@@ -102,15 +108,17 @@ export interface TokenSet {
   idTokenClaims?: oauth.IDToken
 }
 
-/** The OAuth 2.0 / OIDC exchanges, done by oauth4webapi (client_secret_post, PKCE S256). */
+/** The OAuth 2.0 / OIDC exchanges, done by oauth4webapi (client_secret_post or private_key_jwt, PKCE S256). */
 export class OAuthClient {
   private readonly client: oauth.Client
-  private readonly auth: oauth.ClientAuth
+  private auth?: Promise<oauth.ClientAuth>
   private readonly now: () => number
+  readonly usesPrivateKeyJwt: boolean
+  readonly pushed: boolean
 
   constructor(
     private readonly issuer: Issuer,
-    options: ClientOptions,
+    private readonly options: ClientOptions,
   ) {
     this.now = options.now
     this.client = {
@@ -118,7 +126,34 @@ export class OAuthClient {
       id_token_signed_response_alg: 'RS256',
       [oauth.clockTolerance]: options.clockToleranceSeconds,
     }
-    this.auth = oauth.ClientSecretPost(options.clientSecret)
+    this.usesPrivateKeyJwt = options.clientAssertionSigningKey !== undefined
+    this.pushed = options.pushedAuthorizationRequests === true
+  }
+
+  /**
+   * How every call that authenticates the client does it (code, refresh, revocation, PAR). A PEM key is imported
+   * once, non-extractable, on first use; oauth4webapi signs a fresh assertion (jti, exp, aud = issuer) per call.
+   */
+  clientAuth(): Promise<oauth.ClientAuth> {
+    const { clientAssertionSigningKey: key, clientSecret } = this.options
+    if (key === undefined) return (this.auth ??= Promise.resolve(oauth.ClientSecretPost(clientSecret!)))
+    this.auth ??= (async () => {
+      if (typeof key !== 'string') return oauth.PrivateKeyJwt(key)
+      const alg = this.options.clientAssertionSigningAlg ?? 'RS256'
+      try {
+        // Containers often pass a PEM on one line with literal \n.
+        const pem = key.includes('\\n') ? key.replaceAll('\\n', '\n') : key
+        return oauth.PrivateKeyJwt(await importPKCS8(pem, alg, { extractable: false }))
+      } catch (error) {
+        throw new ConfigurationError(
+          'clientDetails.clientAssertionSigningKey',
+          `clientDetails.clientAssertionSigningKey is not a PKCS#8 PEM private key usable with ${alg}`,
+          { cause: error },
+        )
+      }
+    })()
+    // A key that does not import never will: the rejection is kept, every call gets the same ConfigurationError.
+    return this.auth
   }
 
   /**
@@ -135,9 +170,43 @@ export class OAuthClient {
     const as = await this.issuer.authorizationServer()
     if (!as.authorization_endpoint) throw new AuthError(AuthErrorCode.auth0Down, 'No authorization endpoint')
     const url = new URL(as.authorization_endpoint)
-    for (const [name, value] of Object.entries(parameters))
-      if (value !== undefined) url.searchParams.set(name, value)
+    const given = Object.entries(parameters).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    )
+    if (this.pushed) {
+      // RFC 9126 §4: the browser carries only a reference; the request itself went to Auth0 authenticated.
+      const { request_uri } = await this.pushAuthorizationRequest(as, new URLSearchParams(given))
+      url.searchParams.set('client_id', this.client.client_id)
+      url.searchParams.set('request_uri', request_uri)
+      return url
+    }
+    for (const [name, value] of given) url.searchParams.set(name, value)
     return url
+  }
+
+  private async pushAuthorizationRequest(
+    as: oauth.AuthorizationServer,
+    parameters: URLSearchParams,
+  ): Promise<oauth.PushedAuthorizationResponse> {
+    if (!as.pushed_authorization_request_endpoint) {
+      throw new ConfigurationError(
+        'pushedAuthorizationRequests',
+        'pushedAuthorizationRequests is on, but the tenant offers no pushed_authorization_request_endpoint',
+      )
+    }
+    const auth = await this.clientAuth()
+    try {
+      const response = await oauth.pushedAuthorizationRequest(
+        as,
+        this.client,
+        auth,
+        parameters,
+        this.issuer.httpOptions(),
+      )
+      return await oauth.processPushedAuthorizationResponse(as, this.client, response)
+    } catch (error) {
+      throw classifyTokenError(error)
+    }
   }
 
   /** Validates the authorization response (state, error, iss) and redeems the code. */
@@ -157,11 +226,12 @@ export class OAuthClient {
       }
       throw new AuthError(AuthErrorCode.invalidRequest, 'Malformed authorization response', { cause: error })
     }
+    const auth = await this.clientAuth()
     return this.tokenRequest(async () => {
       const response = await oauth.authorizationCodeGrantRequest(
         as,
         this.client,
-        this.auth,
+        auth,
         callbackParameters,
         transaction.redirectUri,
         transaction.codeVerifier,
@@ -177,8 +247,9 @@ export class OAuthClient {
 
   async refresh(refreshToken: string, parameters?: Record<string, string>): Promise<TokenSet> {
     const as = await this.issuer.authorizationServer()
+    const auth = await this.clientAuth()
     return this.tokenRequest(async () => {
-      const response = await oauth.refreshTokenGrantRequest(as, this.client, this.auth, refreshToken, {
+      const response = await oauth.refreshTokenGrantRequest(as, this.client, auth, refreshToken, {
         ...this.issuer.httpOptions(),
         additionalParameters: parameters,
       })
@@ -196,7 +267,7 @@ export class OAuthClient {
   async revoke(refreshToken: string): Promise<boolean> {
     try {
       const as = await this.issuer.authorizationServer()
-      const response = await oauth.revocationRequest(as, this.client, this.auth, refreshToken, {
+      const response = await oauth.revocationRequest(as, this.client, await this.clientAuth(), refreshToken, {
         ...this.issuer.httpOptions(),
         additionalParameters: { token_type_hint: 'refresh_token' },
       })

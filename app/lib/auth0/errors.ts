@@ -59,6 +59,8 @@ export const AuthErrorCode = {
   /** An organization switch came back for another user (Auth0's session changed hands): nothing is switched. */
   accountMismatch: 'account_mismatch',
   unknown: 'unknown_error',
+  /** The tenant lacks a feature the options turn on (PAR, private_key_jwt): see `checkConfiguration`. */
+  configurationError: 'configuration_error',
   /** Logged, never redirected with: a refreshed Browser-strategy cookie that no `applyHeaders` call sent. */
   cookieNotSent: 'cookie_not_sent',
   /** Logged, never redirected with: `refreshTokenRotationEnabled` disagrees with what the tenant does. */
@@ -75,6 +77,21 @@ export class AuthError extends Error {
   ) {
     super(message, options)
     this.name = 'AuthError'
+  }
+}
+
+/**
+ * The options ask for something the tenant does not offer, or a setting is unusable (a key that does not import).
+ * `option` names the option so an app can name its own setting; the message never holds a secret or key.
+ */
+export class ConfigurationError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'ConfigurationError'
   }
 }
 

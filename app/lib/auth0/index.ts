@@ -6,12 +6,21 @@ export {
   type SessionInfo,
   type StepUpRequirements,
 } from './authenticator.server'
-export { AuthError, AuthErrorCode, safeErrorCode, TokenError, TokenErrorCode } from './errors'
 export {
+  AuthError,
+  AuthErrorCode,
+  ConfigurationError,
+  safeErrorCode,
+  TokenError,
+  TokenErrorCode,
+} from './errors'
+export {
+  clientAssertionSigningAlgs,
   SessionStrategy,
   Token,
   type Auth0RemixServerOptions,
   type AuthorizeOptions,
+  type ClientAssertionSigningAlg,
   type ClientDetails,
   type HandleCallbackOptions,
 } from './options'

@@ -24,7 +24,16 @@ export interface ClientDetails {
   /** `tenant.us.auth0.com` (https implied) or a full origin; http only for a loopback emulator. */
   domain: string
   clientID: string
-  clientSecret: string
+  /** client_secret_post. Give either this or `clientAssertionSigningKey`, not both. */
+  clientSecret?: string
+  /**
+   * private_key_jwt (RFC 7523): the client authenticates with a JWT signed by this key instead of a secret. A
+   * PKCS#8 PEM private key (imported once, non-extractable) or a private CryptoKey; its public key is registered
+   * with the Auth0 application. Requires `secrets` (they cannot be derived from a client secret).
+   */
+  clientAssertionSigningKey?: string | CryptoKey
+  /** The assertion's algorithm for a PEM key: `RS256` (default), `PS256` or `ES256` (a CryptoKey brings its own). */
+  clientAssertionSigningAlg?: ClientAssertionSigningAlg
   /** API identifier: access tokens become JWTs for this API. */
   audience?: string
   /** Organization id (`org_…`) or name sent to /authorize and checked in the ID token. */
@@ -35,6 +44,9 @@ export interface ClientDetails {
   scope?: string
 }
 
+export const clientAssertionSigningAlgs = ['RS256', 'PS256', 'ES256'] as const
+export type ClientAssertionSigningAlg = (typeof clientAssertionSigningAlgs)[number]
+
 export interface Auth0RemixServerOptions {
   clientDetails: ClientDetails
   /** Absolute URL of the callback route, e.g. `https://app.example.com/auth/callback`. */
@@ -44,6 +56,12 @@ export interface Auth0RemixServerOptions {
    * this against Auth0's first refresh answer and warns once (`rotation_mismatch`) when they differ.
    */
   refreshTokenRotationEnabled?: boolean
+  /**
+   * Pushed Authorization Requests (RFC 9126): `authorize()` posts the request to the tenant's PAR endpoint
+   * (authenticated like the token requests) and sends the browser to /authorize with only `client_id` and
+   * `request_uri`. Off by default; the tenant must offer PAR (see `checkConfiguration`).
+   */
+  pushedAuthorizationRequests?: boolean
   /** Where a failed login lands, with `?error=<code>`. */
   failedLoginRedirect: string
   /** Where `getUser` sends anonymous users, with `?returnTo=`. Default `/login`. */
@@ -66,7 +84,10 @@ export interface Auth0RemixServerOptions {
   /** With both profile cache hooks, `getUser` returns /userinfo data (cached) instead of ID token claims. */
   profileCacheGet?: (accessToken: string) => Promise<UserProfile | undefined | null>
   profileCacheSet?: (accessToken: string, profile: UserProfile, expiresAt: number) => Promise<void>
-  /** Secrets for the login-transaction cookie (first encrypts, all decrypt). Default: derived from clientSecret. */
+  /**
+   * Secrets for the login-transaction cookie (first encrypts, all decrypt). Default: derived from clientSecret;
+   * required with `clientAssertionSigningKey`.
+   */
   secrets?: string[]
   /** Absolute session lifetime in seconds (default 7 days); idle expiry is the session store's job. */
   absoluteSessionLifetimeSeconds?: number
