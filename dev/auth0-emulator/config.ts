@@ -7,6 +7,8 @@ export interface EmulatorClient {
   backchannelLogoutUri?: string
   /** Per-application refresh token settings; unset ones take the emulator-wide value (see RefreshTokenSettings). */
   refreshTokens?: Partial<RefreshTokenSettings>
+  /** RFC 9449 `dpop_bound_access_tokens`: the token endpoint refuses a request without a DPoP proof. */
+  dpopBoundAccessTokens?: boolean
 }
 
 /**
@@ -91,7 +93,20 @@ export interface EmulatorOptions {
   refreshTokens?: Partial<RefreshTokenSettings>
   /** No request or error logging. */
   quiet?: boolean
+  /** DPoP (RFC 9449) at the token, userinfo and revocation endpoints. */
+  dpop?: Partial<DPoPSettings>
 }
+
+/**
+ * DPoP as Auth0 offers it: a proof binds the access token to the client's key (`cnf.jkt`). `requireNonce` makes
+ * every proof carry a server nonce (RFC 9449 §8), so a client's first proof is answered with `use_dpop_nonce`.
+ */
+export interface DPoPSettings {
+  enabled: boolean
+  requireNonce: boolean
+}
+
+export const DEFAULT_DPOP: DPoPSettings = { enabled: true, requireNonce: false }
 
 export const DEFAULT_PORT = 3334
 

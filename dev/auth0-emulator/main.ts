@@ -55,6 +55,7 @@ const emulator = await startEmulator({
       redirectUris: appDomains.map((domain) => `${domain}/auth/callback`),
       logoutUrls: appDomains.flatMap((domain) => [domain, `${domain}/`]),
       backchannelLogoutUri: `${appDomains[0]}/auth/backchannel-logout`,
+      dpopBoundAccessTokens: flag('EMULATOR_DPOP_BOUND_ACCESS_TOKENS'),
     },
   ],
   ttl,
@@ -64,6 +65,7 @@ const emulator = await startEmulator({
     revocationDeletesGrant: flag('EMULATOR_REVOCATION_DELETES_GRANT'),
   },
   quiet: env.EMULATOR_QUIET === 'true',
+  dpop: { requireNonce: flag('EMULATOR_DPOP_REQUIRE_NONCE') },
 })
 
 console.log(`Auth0 emulator ready: issuer ${emulator.issuer}`)

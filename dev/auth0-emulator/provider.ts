@@ -86,6 +86,11 @@ function configuration(state: EmulatorState): Configuration {
       userinfo: { enabled: true },
       revocation: { enabled: true },
       backchannelLogout: { enabled: true },
+      dPoP: {
+        enabled: state.dpop.enabled,
+        nonceSecret: state.dpopNonceSecret,
+        requireNonce: () => state.dpop.requireNonce,
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => {
@@ -150,6 +155,7 @@ function clientMetadata(client: EmulatorClient): ClientMetadata {
     token_endpoint_auth_method: 'client_secret_post',
     // Auth0 ID tokens always carry auth_time.
     require_auth_time: true,
+    ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
     ...(client.backchannelLogoutUri
       ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),

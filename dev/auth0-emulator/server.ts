@@ -26,6 +26,7 @@ export type {
   EmulatorTtl,
   EmulatorUser,
   RefreshTokenSettings,
+  DPoPSettings,
 } from './config'
 
 export interface RunningEmulator {
@@ -73,6 +74,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     refreshTokens: mergeRefreshTokens(DEFAULT_REFRESH_TOKENS, options.refreshTokens),
     keys: await KeyRing.create(),
     quiet: options.quiet ?? false,
+    dpop: options.dpop,
   })
   state.replaceProvider = () => {
     handler = buildProvider(state).callback()

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import {
+  DEFAULT_DPOP,
   mergeRefreshTokens,
   subjectOf,
   type EmulatorApi,
@@ -8,6 +9,7 @@ import {
   type EmulatorOrganization,
   type EmulatorTtl,
   type EmulatorUser,
+  type DPoPSettings,
   type RefreshTokenSettings,
 } from './config'
 import { FaultState } from './faults'
@@ -62,6 +64,7 @@ export interface EmulatorStateInit {
   refreshTokens: RefreshTokenSettings
   keys: KeyRing
   quiet: boolean
+  dpop?: Partial<DPoPSettings>
 }
 
 /** Everything the emulator knows at run time; the Provider's configuration reads it on every request. */
@@ -87,6 +90,9 @@ export class EmulatorState {
   readonly cookieKeys = [randomBytes(32).toString('base64url')]
   /** `updated_at` of every user: Auth0 sends an ISO date. */
   readonly startedAt = new Date().toISOString()
+  readonly dpop: DPoPSettings
+  /** oidc-provider derives its stateless DPoP nonces from this; one per emulator run. */
+  readonly dpopNonceSecret = randomBytes(32)
   /** Set by the server: swaps in a Provider built for the current keys. */
   replaceProvider: () => void = () => {}
 
@@ -104,6 +110,7 @@ export class EmulatorState {
       this.refreshTokensOf(typeof clientId === 'string' ? clientId : undefined).reuseIntervalSeconds
     this.keys = init.keys
     this.quiet = init.quiet
+    this.dpop = { ...DEFAULT_DPOP, ...init.dpop }
     this.tamperer = new TokenTamperer(init.keys)
   }
 
