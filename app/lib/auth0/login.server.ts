@@ -1,6 +1,7 @@
 import { redirect } from '@remix-run/node'
 import * as oauth from 'oauth4webapi'
 import { credentialsFrom, type OAuthClient, type TokenSet } from './client.server'
+import type { DPoPKeys } from './dpop.server'
 import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
 import { defaultAbsoluteSessionLifetimeSeconds, type AuthorizeOptions, type ClientDetails } from './options'
 import { safeRedirect } from './origins'
@@ -17,6 +18,8 @@ interface LoginFlowOptions {
   callbackURL: string
   absoluteSessionLifetimeSeconds?: number
   refreshTokenLifetimeSeconds?: number
+  /** `useDPoP`: each login gets its own key pair, made before the code exchange. */
+  dpop?: DPoPKeys
   /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
   now: () => number
 }
@@ -115,8 +118,10 @@ export class LoginFlow {
       if (clear) setCookies.push(clear)
       if (!transaction)
         throw new AuthError(AuthErrorCode.invalidState, 'No login transaction matches this state')
-      const tokens = await this.options.client.exchangeCode(parameters, transaction)
+      const key = await this.options.dpop?.create()
+      const tokens = await this.options.client.exchangeCode(parameters, transaction, key?.handle)
       const session = await this.sessionFromTokens(tokens, transaction)
+      if (key) session.dpopKey = key.sealed
       return { session, user: userFromClaims(session.claims), returnTo: transaction.returnTo, setCookies }
     } catch (error) {
       const failure =
