@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test'
-import { e2eApps, e2eEmulator, e2eSessionSecret } from './e2e/stack'
+import { e2eApps, e2eDPoP, e2eEmulator, e2eSessionSecret } from './e2e/stack'
 import { chromiumExecutablePath } from './test/support/chromium'
 
 // Playwright's own Chromium when installed, else a system one (test/support/chromium.ts).
@@ -32,7 +32,10 @@ const appEnv = {
   TRUST_PROXY: 'true',
 }
 
-function appServer(app: (typeof e2eApps)[keyof typeof e2eApps], strategy: 'server' | 'browser' = 'server') {
+function appServer(
+  app: { port: number; origin: string; responseMode: string },
+  strategy: 'server' | 'browser' = 'server',
+) {
   const sqliteFile = `data/e2e-${app.port}.db`
   return {
     // A fresh SQLite file per run keeps session lists free of earlier runs' logins.
@@ -101,11 +104,28 @@ export const config = defineConfig({
         AUTH0_CLIENT_ID: e2eEmulator.clientId,
         AUTH0_CLIENT_SECRET: e2eEmulator.clientSecret,
         APP_DOMAIN: [e2eApps.formPost, e2eApps.query, e2eApps.browser].map((app) => app.origin).join(','),
+        EMULATOR_EXTRA_CLIENTS: JSON.stringify([
+          {
+            clientId: e2eDPoP.clientId,
+            clientSecret: e2eDPoP.clientSecret,
+            appDomain: e2eDPoP.app.origin,
+            dpopBoundAccessTokens: true,
+          },
+        ]),
       },
     },
     appServer(e2eApps.formPost),
     appServer(e2eApps.query),
     appServer(e2eApps.browser, 'browser'),
+    {
+      ...appServer(e2eDPoP.app),
+      env: {
+        ...appServer(e2eDPoP.app).env,
+        AUTH0_CLIENT_ID: e2eDPoP.clientId,
+        AUTH0_CLIENT_SECRET: e2eDPoP.clientSecret,
+        AUTH0_USE_DPOP: 'true',
+      },
+    },
     {
       // No migration and a database nobody listens on: every session read fails, as when the database is down.
       command: 'node server.js',

@@ -17,4 +17,11 @@ export const e2eApps = {
   databaseDown: { port: 3102, origin: 'http://localhost:3102', responseMode: 'query' },
 } as const
 
+/** AUTH0_USE_DPOP=true, with its own application at the emulator (registered with dpop_bound_access_tokens). */
+export const e2eDPoP = {
+  app: { port: 3105, origin: 'http://localhost:3105', responseMode: 'form_post' },
+  clientId: 'remix-stack-e2e-dpop',
+  clientSecret: 'remix-stack-e2e-dpop-client-secret-0123456789',
+} as const
+
 export const e2eSessionSecret = 'e2e-session-secret-0123456789abcdef0123456789'

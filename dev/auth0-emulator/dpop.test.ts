@@ -114,6 +114,20 @@ describe('DPoP with nonces required', () => {
   })
 })
 
+describe('DPoP settings from unset variables', () => {
+  let op: TestOp
+  beforeAll(async () => {
+    // main.ts passes `undefined` for an unset EMULATOR_DPOP_REQUIRE_NONCE: the default must stay.
+    op = await startTestOp({ dpop: { requireNonce: undefined, enabled: undefined } })
+  })
+  afterAll(() => op.emulator.close())
+
+  it('keeps the defaults: proofs accepted without a nonce', async () => {
+    const tokens = await tokensWithProof(op, oauth.DPoP(op.client, (await newKey()).keyPair))
+    expect(tokens.token_type).toBe('dpop')
+  })
+})
+
 describe('a client registered with dpop_bound_access_tokens', () => {
   let op: TestOp
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 /** `npm run dev:idp`: the emulator for `npm run dev`, configured from the same .env as the app. */
 import { existsSync } from 'node:fs'
 
-import { DEFAULT_CLIENT, DEFAULT_PORT, type EmulatorTtl } from './config'
+import { DEFAULT_CLIENT, DEFAULT_PORT, type EmulatorClient, type EmulatorTtl } from './config'
 import { startEmulator } from './server'
 
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -45,6 +45,30 @@ for (const [key, name] of Object.entries(TTL_VARIABLES) as [keyof EmulatorTtl, s
   if (value !== undefined) ttl[key] = value
 }
 
+/**
+ * More applications at the tenant (the e2e suite gives the DPoP app its own), as a JSON list of
+ * `{ clientId, clientSecret, appDomain, dpopBoundAccessTokens? }`.
+ */
+function extraClients(): EmulatorClient[] {
+  const raw = env.EMULATOR_EXTRA_CLIENTS
+  if (!raw) return []
+  const list = JSON.parse(raw) as Array<Record<string, unknown>>
+  return list.map((entry) => {
+    const { clientId, clientSecret, appDomain, dpopBoundAccessTokens } = entry
+    if (typeof clientId !== 'string' || typeof clientSecret !== 'string' || typeof appDomain !== 'string')
+      throw new Error('EMULATOR_EXTRA_CLIENTS entries need clientId, clientSecret and appDomain')
+    const domain = appDomain.replace(/\/$/, '')
+    return {
+      clientId,
+      clientSecret,
+      redirectUris: [`${domain}/auth/callback`],
+      logoutUrls: [domain, `${domain}/`],
+      backchannelLogoutUri: `${domain}/auth/backchannel-logout`,
+      dpopBoundAccessTokens: dpopBoundAccessTokens === true,
+    }
+  })
+}
+
 const emulator = await startEmulator({
   port: seconds('EMULATOR_PORT') ?? DEFAULT_PORT,
   host: env.EMULATOR_HOST || '127.0.0.1',
@@ -57,6 +81,7 @@ const emulator = await startEmulator({
       backchannelLogoutUri: `${appDomains[0]}/auth/backchannel-logout`,
       dpopBoundAccessTokens: flag('EMULATOR_DPOP_BOUND_ACCESS_TOKENS'),
     },
+    ...extraClients(),
   ],
   ttl,
   refreshTokens: {

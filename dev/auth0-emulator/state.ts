@@ -110,7 +110,9 @@ export class EmulatorState {
       this.refreshTokensOf(typeof clientId === 'string' ? clientId : undefined).reuseIntervalSeconds
     this.keys = init.keys
     this.quiet = init.quiet
-    this.dpop = { ...DEFAULT_DPOP, ...init.dpop }
+    // An unset variable (undefined) keeps the default rather than replacing it.
+    const given = Object.entries(init.dpop ?? {}).filter(([, value]) => value !== undefined)
+    this.dpop = { ...DEFAULT_DPOP, ...Object.fromEntries(given) }
     this.tamperer = new TokenTamperer(init.keys)
   }
 
