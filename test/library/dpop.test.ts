@@ -10,7 +10,7 @@ import { createPrismaSessionStorage } from '~/session-store.server'
 import { AppBrowser, location } from '../support/browser'
 import { createTestClock } from '../support/clock'
 import { createAuthenticator, login, startHarness, type Harness } from '../support/auth-harness'
-import { createTestDatabase, type TestDatabase } from '../sessions/databases'
+import { createTestDatabase, type Engine, type TestDatabase } from '../sessions/databases'
 
 const API = 'http://localhost:3000/api'
 
@@ -305,6 +305,59 @@ describe('DPoP with nonces required: the refresh storm', () => {
     expect(results[0]!.lastRefreshedAt).not.toBeNull()
   })
 })
+
+describe.each<Engine>(['sqlite', 'postgresql'])(
+  'DPoP with nonces required: a storm over two instances on the Prisma store (%s)',
+  (engine) => {
+    let database: TestDatabase
+    let db: Db
+    let harness: Harness
+    beforeAll(async () => {
+      database = await createTestDatabase(engine)
+      db = createDb(database.url)
+      const storage = createPrismaSessionStorage({
+        db,
+        secrets: ['dpop-storm-secret-0123456789abcdef'],
+        secure: false,
+      })
+      harness = await startHarness({
+        storage,
+        audience: API,
+        emulator: { ttl: { accessToken: 60 }, dpop: { requireNonce: true } },
+        auth: { useDPoP: true },
+      })
+    })
+    afterAll(async () => {
+      await harness?.close()
+      await db?.$disconnect()
+      await database?.drop()
+    })
+
+    it('one refresh grant for the cluster (the lease), its nonce challenge included', async () => {
+      const browser = new AppBrowser()
+      await login(harness, browser)
+      // Two more instances with no nonce cached: whichever takes the lease is challenged once, the other waits.
+      const instances = [1, 2].map(() =>
+        createAuthenticator(harness.emulator, harness.storage, {
+          audience: API,
+          clock: harness.clock,
+          auth: { useDPoP: true },
+        }),
+      )
+      await harness.emulator.control.reset()
+      harness.clock.advance(31_000)
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          instances[index % 2]!.getSessionInfo(browser.request('/dashboard')),
+        ),
+      )
+      const { grants } = await harness.emulator.control.counters()
+      expect(grants['refresh_token:use_dpop_nonce']).toBe(1)
+      expect(grants.refresh_token).toBe(2)
+      expect(new Set(results.map((info) => info.accessTokenExpiresAt)).size).toBe(1)
+    })
+  },
+)
 
 describe('DPoP misconfiguration and downgrades', () => {
   let harness: Harness
