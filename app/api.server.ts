@@ -1,6 +1,7 @@
-import { AccessTokenError, Token, TokenError } from '~/lib/auth0'
+import { AccessTokenError, DPoPRequestError, Token, TokenError } from '~/lib/auth0'
 import { authenticator } from '~/auth.server'
 import { env } from '~/env.server'
+import { getSessionStorage } from '~/session-store.server'
 
 /** The audience the example API accepts: the configured one, or the emulator's default API. */
 const apiAudience = env.AUTH0_AUDIENCE ?? `${env.APP_DOMAIN}/api`
@@ -32,6 +33,7 @@ export async function callProtectedApi(request: Request, context?: object): Prom
  * against the tenant's JWKS (no call to Auth0).
  */
 export async function requireApiToken(request: Request): Promise<Record<string, unknown>> {
+  if (env.AUTH0_USE_DPOP) return requireDPoPToken(request)
   const header = request.headers.get('Authorization') ?? ''
   const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header)?.[1]
   const challenge = (error: string) =>
@@ -44,10 +46,40 @@ export async function requireApiToken(request: Request): Promise<Record<string, 
       },
     })
   if (!token) throw challenge('invalid_request')
+  let claims: Record<string, unknown>
   try {
-    return await authenticator.decodeToken(token, Token.ACCESS, { audience: apiAudience })
+    claims = await authenticator.decodeToken(token, Token.ACCESS, { audience: apiAudience })
   } catch (error) {
     if (error instanceof TokenError) throw challenge('invalid_token')
     throw error
+  }
+  // RFC 9449 §7.2: a DPoP-bound token without its proof is a stolen one, whatever this app's own setting.
+  if (claims.cnf !== undefined) throw challenge('invalid_token')
+  return claims
+}
+
+/**
+ * AUTH0_USE_DPOP: only DPoP-bound tokens with a valid proof. Each proof's jti is used once for the whole cluster,
+ * in the table that already does that for back-channel logout tokens (keys prefixed, so the two never meet).
+ */
+async function requireDPoPToken(request: Request): Promise<Record<string, unknown>> {
+  const replays = getSessionStorage()
+  try {
+    return await authenticator.verifyDPoPRequest(request, {
+      audience: apiAudience,
+      useProofJti: (jti, expiresAt) => replays.useLogoutToken(`dpop:${jti}`, expiresAt),
+      // The proof names the URL the client called: the app's public one, also behind a proxy.
+      url: `${env.APP_ORIGIN}${new URL(request.url).pathname}`,
+    })
+  } catch (error) {
+    if (!(error instanceof DPoPRequestError)) throw error
+    throw new Response(JSON.stringify({ error: error.error }), {
+      status: 401,
+      headers: {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        'WWW-Authenticate': error.challenge,
+      },
+    })
   }
 }

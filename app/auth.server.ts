@@ -46,6 +46,7 @@ export const authenticator = new Auth0RemixServer({
     denyList: serverStrategy ? undefined : getSessionStorage(),
   },
   secrets: env.SESSION_SECRETS,
+  useDPoP: env.AUTH0_USE_DPOP,
 })
 
 // Expired rows are also deleted when read; the sweep keeps abandoned ones (and old deny-list entries) from piling

@@ -185,6 +185,19 @@ describe('parseEnv', () => {
     expect(env.AUTH0_ORGANIZATION).toBe('org_1')
   })
 
+  it('takes AUTH0_USE_DPOP as true or false (default false), and only with the Server strategy', () => {
+    expect(parseEnv(development).AUTH0_USE_DPOP).toBe(false)
+    expect(parseEnv({ ...development, AUTH0_USE_DPOP: 'true' }).AUTH0_USE_DPOP).toBe(true)
+    expect(parseEnv({ ...development, AUTH0_USE_DPOP: 'false' }).AUTH0_USE_DPOP).toBe(false)
+    expect(failure({ ...development, AUTH0_USE_DPOP: 'yes' })).toMatch(/AUTH0_USE_DPOP must be true or false/)
+    expect(failure({ ...development, AUTH0_USE_DPOP: 'true', SESSION_STRATEGY: 'browser' })).toMatch(
+      /AUTH0_USE_DPOP needs SESSION_STRATEGY=server/,
+    )
+    expect(
+      parseEnv({ ...development, AUTH0_USE_DPOP: 'false', SESSION_STRATEGY: 'browser' }).AUTH0_USE_DPOP,
+    ).toBe(false)
+  })
+
   describe('in production', () => {
     it('accepts a real configuration', () => {
       const env = parseEnv({ ...production, SESSION_SECRET: `${strongSecret},${otherStrongSecret}` })

@@ -201,6 +201,19 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
       DATABASE_URL: databaseUrl(mode),
       DATABASE_POOL_SIZE: poolSize,
       PORT: port,
+      AUTH0_USE_DPOP: z
+        .enum(['true', 'false'], { error: 'must be true or false' })
+        .default('false')
+        .transform((value) => value === 'true'),
+    })
+    .superRefine((value, ctx) => {
+      // The DPoP private key lives in the server-side session row; a cookie session would have to carry it.
+      if (value.AUTH0_USE_DPOP && value.SESSION_STRATEGY === 'browser')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH0_USE_DPOP'],
+          message: 'needs SESSION_STRATEGY=server (the DPoP key is never kept in a cookie)',
+        })
     })
     .superRefine((value, ctx) => {
       // Exactly one of secret and key is checked in parseEnv, on the raw input, so it is reported with the rest.

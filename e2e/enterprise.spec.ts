@@ -1,14 +1,44 @@
+import Database from 'better-sqlite3'
+import pg from 'pg'
 import { EmulatorControl } from '../dev/auth0-emulator/control'
 import { appCookieNames, expect, pickEmulatorUser, test } from './fixtures'
 import { e2eApps, e2eEmulator, e2eEnterpriseClient } from './stack'
 
-// Issue 15 in a real browser: the enterprise app pushes its authorization request (PAR, RFC 9126) and
-// authenticates with a signed assertion (private_key_jwt, RFC 7523) to an application that requires both.
+// Issue 15 in a real browser: the enterprise app pushes its authorization request (PAR, RFC 9126),
+// authenticates with a signed assertion (private_key_jwt, RFC 7523) and holds DPoP-bound tokens (RFC 9449), at an
+// application that requires all three.
 
 const app = e2eApps.enterprise
 const emulator = new EmulatorControl(e2eEmulator.origin)
 
-test('log in with PAR and private_key_jwt, call the API, log out', async ({ page, context }) => {
+/** The access token of the newest DPoP session, read from the app's database (as a thief of the row would). */
+async function newestAccessToken(): Promise<string> {
+  const sql = `SELECT data FROM sessions WHERE data LIKE '%"dpopKey"%' ORDER BY created_at DESC LIMIT 1`
+  let data: string
+  if (process.env.DATABASE_URL?.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await client.connect()
+    try {
+      data = (await client.query<{ data: string }>(sql)).rows[0]!.data
+    } finally {
+      await client.end()
+    }
+  } else {
+    const db = new Database(`data/e2e-${app.port}.db`, { readonly: true })
+    try {
+      data = (db.prepare(sql).get() as { data: string }).data
+    } finally {
+      db.close()
+    }
+  }
+  return (JSON.parse(data) as { user: { credentials: { accessToken: string } } }).user.credentials.accessToken
+}
+
+test('log in with PAR and private_key_jwt, call the API with DPoP, log out', async ({
+  page,
+  context,
+  request,
+}) => {
   const authorizeRequests: URL[] = []
   page.on('request', (request) => {
     const url = new URL(request.url())
@@ -30,6 +60,16 @@ test('log in with PAR and private_key_jwt, call the API, log out', async ({ page
   await page.getByRole('button', { name: 'Call the API' }).click()
   const answer = page.getByRole('region', { name: 'Call the API', exact: true })
   await expect(answer.getByText('Hello from the protected API', { exact: true })).toBeVisible()
+
+  // The API answered a DPoP-bound token with the session's proof; the same token without the key is refused.
+  const token = await newestAccessToken()
+  for (const authorization of [`Bearer ${token}`, `DPoP ${token}`]) {
+    const replayed = await request.get(`${app.origin}/api/protected`, {
+      headers: { Authorization: authorization },
+    })
+    expect(replayed.status()).toBe(401)
+    expect(replayed.headers()['www-authenticate']).toMatch(/^DPoP error="invalid_(token|dpop_proof)"/)
+  }
 
   await page.getByRole('main').getByRole('link', { name: 'Log out' }).click()
   await expect(page).toHaveURL(`${app.origin}/logout`)

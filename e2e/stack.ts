@@ -15,7 +15,7 @@ export const e2eApps = {
   query: { port: 3101, origin: 'http://localhost:3101', responseMode: 'query' },
   /** SESSION_STRATEGY=browser: the session lives in an encrypted cookie (the headline flow runs here too). */
   browser: { port: 3103, origin: 'http://localhost:3103', responseMode: 'form_post' },
-  /** Issue 15: PAR + private_key_jwt against an application that requires both (e2eEnterpriseClient). */
+  /** PAR + private_key_jwt + DPoP together, against an application that requires all three (e2eEnterpriseClient). */
   enterprise: { port: 3104, origin: 'http://localhost:3104', responseMode: 'form_post' },
   /** Its database never answers: every page that reads a session fails with a 503. */
   databaseDown: { port: 3102, origin: 'http://localhost:3102', responseMode: 'query' },
@@ -24,8 +24,8 @@ export const e2eApps = {
 export const e2eSessionSecret = 'e2e-session-secret-0123456789abcdef0123456789'
 
 /**
- * The enterprise app's own emulator application: it requires PAR and accepts only private_key_jwt with the
- * registered (test-only) public key; it has no client secret at all.
+ * The enterprise app's own emulator application: it requires PAR, accepts only private_key_jwt with the
+ * registered (test-only) public key (it has no client secret at all) and issues no token without a DPoP proof.
  */
 export const e2eEnterpriseClient = {
   clientId: 'remix-stack-e2e-enterprise',
@@ -35,9 +35,10 @@ export const e2eEnterpriseClient = {
   tokenEndpointAuthMethod: 'private_key_jwt',
   jwks: { keys: [e2eEnterpriseClientKey.publicJwk] },
   requirePushedAuthorizationRequests: true,
+  dpopBoundAccessTokens: true,
 } as const
 
-/** The enterprise app's settings on top of the common ones, in one place (DPoP joins them here). */
+/** The enterprise app's settings on top of the common ones, in one place. */
 export const e2eEnterpriseEnv = {
   AUTH0_CLIENT_ID: e2eEnterpriseClient.clientId,
   // Unset (empty means unset): the app authenticates with the key only.
@@ -45,4 +46,5 @@ export const e2eEnterpriseEnv = {
   AUTH0_CLIENT_ASSERTION_SIGNING_KEY: e2eEnterpriseClientKey.privateKeyPem,
   AUTH0_CLIENT_ASSERTION_SIGNING_ALG: e2eEnterpriseClientKey.alg,
   AUTH0_PUSHED_AUTHORIZATION_REQUESTS: 'true',
+  AUTH0_USE_DPOP: 'true',
 }

@@ -16,6 +16,8 @@ export interface EmulatorClient {
   jwks?: { keys: JWK[] }
   /** Auth0's "Require Pushed Authorization Requests": a plain /authorize request is refused (RFC 9126 §6). */
   requirePushedAuthorizationRequests?: boolean
+  /** RFC 9449 `dpop_bound_access_tokens`: the token endpoint refuses a request without a DPoP proof. */
+  dpopBoundAccessTokens?: boolean
 }
 
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt'
@@ -123,7 +125,20 @@ export interface EmulatorOptions {
    * `token_endpoint_auth_methods_supported` then lacks it.
    */
   privateKeyJwt?: boolean
+  /** DPoP (RFC 9449) at the token, userinfo and revocation endpoints. */
+  dpop?: Partial<DPoPSettings>
 }
+
+/**
+ * DPoP as Auth0 offers it: a proof binds the access token to the client's key (`cnf.jkt`). `requireNonce` makes
+ * every proof carry a server nonce (RFC 9449 §8), so a client's first proof is answered with `use_dpop_nonce`.
+ */
+export interface DPoPSettings {
+  enabled: boolean
+  requireNonce: boolean
+}
+
+export const DEFAULT_DPOP: DPoPSettings = { enabled: true, requireNonce: false }
 
 export const DEFAULT_PORT = 3334
 

@@ -31,6 +31,8 @@ export interface Faults {
   idToken?: { tamper: IdTokenTamper; times?: number }
   /** Replaces the JWT access token of the next token responses (opaque ones are left alone). */
   accessToken?: { tamper: AccessTokenTamper; times?: number }
+  /** The next token requests are answered `use_dpop_nonce` with a fresh nonce, whatever their proof says. */
+  dpopNonce?: { times?: number }
 }
 
 export const FAULT_PATHS: Record<FaultEndpoint, string> = {
@@ -67,6 +69,10 @@ export class FaultState {
 
   takeAccessTokenTamper(): AccessTokenTamper | undefined {
     return this.#take('accessToken')?.tamper
+  }
+
+  takeDpopNonce(): boolean {
+    return this.#take('dpopNonce') !== undefined
   }
 
   #take<K extends keyof Faults>(key: K): Faults[K] | undefined {

@@ -47,7 +47,7 @@ for (const [key, name] of Object.entries(TTL_VARIABLES) as [keyof EmulatorTtl, s
 
 /**
  * More applications next to the one above, as a JSON array of EmulatorClient (config.ts): e.g. a private_key_jwt
- * client with its public `jwks` that requires PAR (the e2e suite's enterprise app).
+ * client with its public `jwks` that requires PAR and binds access tokens with DPoP (the e2e suite's enterprise app).
  */
 function extraClients(): EmulatorClient[] {
   const raw = env.EMULATOR_EXTRA_CLIENTS
@@ -73,6 +73,7 @@ const emulator = await startEmulator({
       redirectUris: appDomains.map((domain) => `${domain}/auth/callback`),
       logoutUrls: appDomains.flatMap((domain) => [domain, `${domain}/`]),
       backchannelLogoutUri: `${appDomains[0]}/auth/backchannel-logout`,
+      dpopBoundAccessTokens: flag('EMULATOR_DPOP_BOUND_ACCESS_TOKENS'),
     },
     ...extraClients(),
   ],
@@ -85,6 +86,7 @@ const emulator = await startEmulator({
   quiet: env.EMULATOR_QUIET === 'true',
   pushedAuthorizationRequests: flag('EMULATOR_PUSHED_AUTHORIZATION_REQUESTS'),
   privateKeyJwt: flag('EMULATOR_PRIVATE_KEY_JWT'),
+  dpop: { requireNonce: flag('EMULATOR_DPOP_REQUIRE_NONCE') },
 })
 
 console.log(`Auth0 emulator ready: issuer ${emulator.issuer}`)

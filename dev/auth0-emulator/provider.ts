@@ -94,6 +94,11 @@ function configuration(state: EmulatorState): Configuration {
       // RFC 9126; a client's `require_pushed_authorization_requests` refuses plain /authorize requests.
       pushedAuthorizationRequests: { enabled: state.pushedAuthorizationRequests },
       backchannelLogout: { enabled: true },
+      dPoP: {
+        enabled: state.dpop.enabled,
+        nonceSecret: state.dpopNonceSecret,
+        requireNonce: () => state.dpop.requireNonce,
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => {
@@ -161,6 +166,7 @@ function clientMetadata(client: EmulatorClient): ClientMetadata {
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     // Auth0 ID tokens always carry auth_time.
     require_auth_time: true,
+    ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
     ...(client.backchannelLogoutUri
       ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),

@@ -1,6 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context, Middleware, Next } from 'koa'
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  jwtVerify,
+} from 'jose'
 import type Provider from 'oidc-provider'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 
@@ -27,6 +35,7 @@ export function emulatorRoutes(state: EmulatorState, provider: Provider): Middle
 
     const isToken = ctx.path === FAULT_PATHS.token && ctx.method === 'POST'
     if (isToken) await prepareTokenRequest(ctx, state)
+    if (isToken && state.faults.takeDpopNonce()) return demandDpopNonce(ctx, state)
     const revoked =
       ctx.path === FAULT_PATHS.revoke && ctx.method === 'POST'
         ? await revocationTarget(ctx, state)
@@ -39,6 +48,7 @@ export function emulatorRoutes(state: EmulatorState, provider: Provider): Middle
     if (authRecord) authRecord.status = ctx.status
 
     if (isToken && ctx.status === 200) await finishTokenResponse(ctx, state)
+    if (isToken) countDpopNonceChallenge(ctx, state)
     if (revoked && ctx.status === 200) revokeEveryRefreshTokenOf(state, revoked)
   }
 }
@@ -103,6 +113,26 @@ async function recordClientAuth(ctx: Context, state: EmulatorState): Promise<Cli
   return record
 }
 
+/** The `dpopNonce` fault: a server that keeps asking for a new nonce (RFC 9449 §8), as a broken one would. */
+function demandDpopNonce(ctx: Context, state: EmulatorState): void {
+  ctx.status = 400
+  ctx.set('DPoP-Nonce', randomBytes(16).toString('base64url'))
+  ctx.set('Cache-Control', 'no-store')
+  ctx.body = {
+    error: 'use_dpop_nonce',
+    error_description: 'fault injected by the Auth0 emulator (dpopNonce)',
+  }
+  countDpopNonceChallenge(ctx, state)
+}
+
+/** Nonce challenges are counted apart (`<grant>:use_dpop_nonce`): a retry after one is not a second grant. */
+function countDpopNonceChallenge(ctx: Context, state: EmulatorState): void {
+  const body = ctx.body as { error?: unknown } | undefined
+  if (ctx.status !== 400 || body?.error !== 'use_dpop_nonce') return
+  const grantType = (ctx.req as { body?: Record<string, string> }).body?.grant_type ?? 'unknown'
+  state.counters.countGrant(`${grantType}:use_dpop_nonce`)
+}
+
 async function injectEndpointFault(ctx: Context, state: EmulatorState): Promise<boolean> {
   const endpoint = (Object.keys(FAULT_PATHS) as FaultEndpoint[]).find(
     (name) => FAULT_PATHS[name] === ctx.path,
@@ -124,18 +154,51 @@ async function injectEndpointFault(ctx: Context, state: EmulatorState): Promise<
 /** Auth0 JWT access tokens work at /userinfo; oidc-provider's don't, so their opaque twin is used instead. */
 async function useUserinfoTwin(ctx: Context, state: EmulatorState): Promise<void> {
   const [scheme, token] = (ctx.get('authorization') || ' ').split(' ')
-  if (scheme?.toLowerCase() !== 'bearer' || !token || token.split('.').length !== 3) return
+  const kind = scheme?.toLowerCase()
+  if ((kind !== 'bearer' && kind !== 'dpop') || !token || token.split('.').length !== 3) return
   try {
     const twin = state.userinfoTwins.get(String(decodeJwt(token).jti))
     if (!twin) return
-    await jwtVerify(token, createLocalJWKSet(state.keys.publicJwks), {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(state.keys.publicJwks), {
       issuer: state.issuer,
       audience: `${state.issuer}userinfo`,
     })
+    const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt
+    // A bound JWT is only good with the DPoP scheme and a proof of its key (the twin itself is not bound).
+    if (jkt !== undefined || kind === 'dpop') {
+      if (kind !== 'dpop' || typeof jkt !== 'string' || !(await validUserinfoProof(ctx, state, token, jkt)))
+        return
+      delete ctx.req.headers.dpop
+    }
     ctx.req.headers.authorization = `Bearer ${twin}`
   } catch {
     // Not a valid emulator JWT: oidc-provider answers invalid_token for it.
   }
+}
+
+/** RFC 9449 §4.3 and §7 for /userinfo, which sees the twin instead of the JWT the proof's `ath` is about. */
+async function validUserinfoProof(
+  ctx: Context,
+  state: EmulatorState,
+  token: string,
+  jkt: string,
+): Promise<boolean> {
+  const proof = ctx.get('dpop')
+  if (!proof) return false
+  const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+    typ: 'dpop+jwt',
+    algorithms: ['ES256', 'Ed25519', 'EdDSA'],
+  })
+  const htu = typeof payload.htu === 'string' ? URL.parse(payload.htu) : null
+  return (
+    (await calculateJwkThumbprint(protectedHeader.jwk!)) === jkt &&
+    payload.ath === createHash('sha256').update(token).digest('base64url') &&
+    payload.htm === ctx.method &&
+    htu !== null &&
+    `${htu.origin}${htu.pathname}` === `${state.origin}${ctx.path}` &&
+    typeof payload.iat === 'number' &&
+    Math.abs(Date.now() / 1000 - payload.iat) <= 300
+  )
 }
 
 /** The user and application of the refresh token a revocation request names, read before it is deleted. */

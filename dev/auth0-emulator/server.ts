@@ -27,6 +27,7 @@ export type {
   EmulatorTtl,
   EmulatorUser,
   RefreshTokenSettings,
+  DPoPSettings,
 } from './config'
 
 export interface RunningEmulator {
@@ -76,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     quiet: options.quiet ?? false,
     pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? true,
     privateKeyJwt: options.privateKeyJwt ?? true,
+    dpop: options.dpop,
   })
   state.replaceProvider = () => {
     handler = buildProvider(state).callback()

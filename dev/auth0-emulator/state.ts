@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import {
+  DEFAULT_DPOP,
   mergeRefreshTokens,
   subjectOf,
   type EmulatorApi,
@@ -8,6 +9,7 @@ import {
   type EmulatorOrganization,
   type EmulatorTtl,
   type EmulatorUser,
+  type DPoPSettings,
   type RefreshTokenSettings,
 } from './config'
 import { FaultState } from './faults'
@@ -80,6 +82,7 @@ export interface EmulatorStateInit {
   pushedAuthorizationRequests: boolean
   /** Whether private_key_jwt is an accepted client authentication method. */
   privateKeyJwt: boolean
+  dpop?: Partial<DPoPSettings>
 }
 
 /** Everything the emulator knows at run time; the Provider's configuration reads it on every request. */
@@ -109,6 +112,9 @@ export class EmulatorState {
   readonly cookieKeys = [randomBytes(32).toString('base64url')]
   /** `updated_at` of every user: Auth0 sends an ISO date. */
   readonly startedAt = new Date().toISOString()
+  readonly dpop: DPoPSettings
+  /** oidc-provider derives its stateless DPoP nonces from this; one per emulator run. */
+  readonly dpopNonceSecret = randomBytes(32)
   /** Set by the server: swaps in a Provider built for the current keys. */
   replaceProvider: () => void = () => {}
 
@@ -128,6 +134,9 @@ export class EmulatorState {
     this.quiet = init.quiet
     this.pushedAuthorizationRequests = init.pushedAuthorizationRequests
     this.privateKeyJwt = init.privateKeyJwt
+    // An unset variable (undefined) keeps the default rather than replacing it.
+    const given = Object.entries(init.dpop ?? {}).filter(([, value]) => value !== undefined)
+    this.dpop = { ...DEFAULT_DPOP, ...Object.fromEntries(given) }
     this.tamperer = new TokenTamperer(init.keys)
   }
 

@@ -10,6 +10,8 @@ import {
   type Warn,
 } from './errors'
 import { Issuer, OAuthClient } from './client.server'
+import * as oauth from 'oauth4webapi'
+import { DPoPKeys, verifyDPoPRequest, withDPoPNonceRetry } from './dpop.server'
 import { LoginFlow, type CallbackResult, type OrganizationSwitch } from './login.server'
 import { assertSameOriginPost, auth0LogoutUrl, v2LogoutUrl } from './logout.server'
 import {
@@ -19,7 +21,7 @@ import {
   type Auth0RemixServerOptions,
   type AuthorizeOptions,
   type HandleCallbackOptions,
-  type Token,
+  Token,
 } from './options'
 import { currentPath, isSecureContext, safeRedirect, withQuery } from './origins'
 import { TokenRefresher } from './refresh.server'
@@ -84,6 +86,7 @@ export class Auth0RemixServer {
   private readonly now: () => number
   private readonly warn: Warn
   private configurationChecked = false
+  private readonly dpop?: DPoPKeys
 
   constructor(private readonly options: Auth0RemixServerOptions) {
     const { clientDetails } = options
@@ -113,6 +116,16 @@ export class Auth0RemixServer {
       now,
     })
     const secrets = options.secrets?.length ? options.secrets : [clientDetails.clientSecret!]
+    if (options.useDPoP) {
+      if ((options.session?.strategy ?? SessionStrategy.Browser) !== SessionStrategy.Server) {
+        // Without a session the key would have to travel to the app, in a cookie or elsewhere: refused outright.
+        throw new TypeError(
+          'Auth0RemixServer: useDPoP needs session.strategy SessionStrategy.Server (the DPoP private key is kept ' +
+            'in the server-side session, never in a cookie or outside the library)',
+        )
+      }
+      this.dpop = new DPoPKeys(new Sealer(secrets, 'dpop key'), this.client.metadata)
+    }
     const formPost = clientDetails.usePost !== false && isSecureContext(callback)
     if (clientDetails.usePost !== false && !formPost) {
       // form_post needs a SameSite=None cookie, which must be Secure: on plain http (a LAN address, a container
@@ -133,6 +146,7 @@ export class Auth0RemixServer {
       callbackURL: options.callbackURL,
       absoluteSessionLifetimeSeconds: options.absoluteSessionLifetimeSeconds,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
+      dpop: this.dpop,
       now,
     })
     this.sessions = options.session
@@ -152,6 +166,7 @@ export class Auth0RemixServer {
           leaseTtlMs: options.refreshLease?.ttlMs ?? 15_000,
           leaseWaitMs: options.refreshLease?.waitMs ?? 10_000,
           rotation: options.refreshTokenRotationEnabled,
+          dpop: this.dpop,
           now,
         })
       : null
@@ -381,13 +396,21 @@ export class Auth0RemixServer {
     options: AccessTokenOptions = {},
     context?: object,
   ): Promise<string> {
+    return (await this.accessToken(request, options, context)).token
+  }
+
+  private async accessToken(
+    request: Request,
+    options: AccessTokenOptions,
+    context?: object,
+  ): Promise<{ token: string; auth: AuthSession }> {
     const started = this.now()
     const scope = this.scope(request, context)
     const { auth, loaded, reason } = await this.resolve(request, context)
     if (!auth || !loaded) throw this.loginRedirect(request, context, reason)
     const current = { ...loaded, auth }
     const defaultAudience = !options.audience || options.audience === this.options.clientDetails.audience
-    if (defaultAudience && !options.refresh) return auth.credentials.accessToken
+    if (defaultAudience && !options.refresh) return { token: auth.credentials.accessToken, auth }
     const audience = options.audience
     const outcome = await (
       defaultAudience
@@ -408,7 +431,7 @@ export class Auth0RemixServer {
       ? outcome.auth.credentials.accessToken
       : outcome.auth.audiences?.[audience!]?.accessToken
     if (!token) throw new AccessTokenError(AuthErrorCode.refreshFailed)
-    return token
+    return { token, auth: outcome.auth }
   }
 
   /**
@@ -421,15 +444,72 @@ export class Auth0RemixServer {
   ): Promise<Response> {
     const { audience, scope, context, ...requestInit } = init
     const call = async (refresh: boolean) => {
-      const token = await this.getAccessToken(request, { audience, scope, refresh }, context)
+      const { token, auth } = await this.accessToken(request, { audience, scope, refresh }, context)
+      if (this.dpop) return this.fetchWithDPoP(auth, token, input, requestInit)
       const headers = new Headers(requestInit.headers)
       headers.set('Authorization', `Bearer ${token}`)
       return fetch(input, { ...requestInit, headers })
     }
     const response = await call(false)
     if (response.status !== 401) return response
+    // Still asking for a nonce after the proof that carried one: a new token would not change that.
+    if (this.dpop && /error="?use_dpop_nonce/.test(response.headers.get('WWW-Authenticate') ?? ''))
+      return response
     await response.body?.cancel()
     return call(true)
+  }
+
+  /**
+   * `Authorization: DPoP` and a proof (htm, htu, ath) of the session's key; a resource server's `use_dpop_nonce`
+   * challenge gets one more proof with its nonce. Other challenges (a 401) come back as responses, as for Bearer.
+   */
+  private async fetchWithDPoP(
+    auth: AuthSession,
+    token: string,
+    input: string | URL,
+    init: RequestInit,
+  ): Promise<Response> {
+    const handle = await this.dpop!.handle(auth.dpopKey!)
+    const url = new URL(input)
+    const headers = new Headers(init.headers)
+    headers.delete('Authorization')
+    try {
+      return await withDPoPNonceRetry(handle, () =>
+        oauth.protectedResourceRequest(
+          token,
+          init.method ?? 'GET',
+          url,
+          headers,
+          (init.body ?? null) as Parameters<typeof oauth.protectedResourceRequest>[4],
+          // As with Bearer calls, the app chooses the API's URL; plain http is its call (a local API).
+          { signal: init.signal ?? undefined, DPoP: handle, [oauth.allowInsecureRequests]: true },
+        ),
+      )
+    } catch (error) {
+      if (error instanceof oauth.WWWAuthenticateChallengeError) return error.response
+      throw error
+    }
+  }
+
+  /**
+   * A resource server's check of a DPoP-bound access token for `audience` (default: the configured API) with its
+   * proof: see `verifyDPoPRequest`. Throws `DPoPRequestError` (its `challenge` goes in `WWW-Authenticate`).
+   */
+  async verifyDPoPRequest(
+    request: Request,
+    options: {
+      audience?: string
+      useProofJti: (jti: string, expiresAt: Date) => Promise<boolean>
+      allowBearer?: boolean
+      url?: string
+    },
+  ): Promise<Record<string, unknown>> {
+    return verifyDPoPRequest(request, {
+      ...options,
+      verifyAccessToken: (token) => this.verifier.verify(token, Token.ACCESS, { audience: options.audience }),
+      clockToleranceSeconds: this.options.clockToleranceSeconds ?? 30,
+      now: this.now,
+    })
   }
 
   /**
@@ -519,7 +599,8 @@ export class Auth0RemixServer {
     const loaded = await this.sessions.load(request)
     const auth = loaded.auth
     if (!auth) return { loaded, auth: null }
-    if (this.now() >= auth.expiresAt || (await this.denied(auth))) {
+    // A session from before DPoP was turned on holds a Bearer token and no key: it ends, the user logs in again.
+    if (this.now() >= auth.expiresAt || (await this.denied(auth)) || (this.dpop && !auth.dpopKey)) {
       this.queueCookiesForResponse(scope, await this.sessions.saveAuth(request, loaded, null), loaded)
       return { loaded, auth: null, reason: AuthErrorCode.sessionExpired }
     }
@@ -695,6 +776,12 @@ export class Auth0RemixServer {
 
   // ---------------------------------------------------------------------------------------------- helpers
 
+  /** Undefined without DPoP, or when the key no longer opens (best-effort calls go on without a proof). */
+  private async dpopHandle(auth: AuthSession | null): Promise<oauth.DPoPHandle | undefined> {
+    if (!this.dpop || !auth?.dpopKey) return undefined
+    return this.dpop.handle(auth.dpopKey).catch(() => undefined)
+  }
+
   private async profile(auth: AuthSession): Promise<UserProfile> {
     const { profileCacheGet, profileCacheSet } = this.options
     if (!profileCacheGet || !profileCacheSet) return userFromClaims(auth.claims)
@@ -704,7 +791,8 @@ export class Auth0RemixServer {
     // The ID token's claims are a good answer too: a cache or /userinfo outage must not take the page down.
     let profile: UserProfile
     try {
-      profile = userFromClaims({ ...(await this.client.userInfo(accessToken, auth.sub)), sub: auth.sub })
+      const claims = await this.client.userInfo(accessToken, auth.sub, await this.dpopHandle(auth))
+      profile = userFromClaims({ ...claims, sub: auth.sub })
     } catch (error) {
       this.warn('/userinfo failed; the profile comes from the ID token', error)
       return userFromClaims(auth.claims)

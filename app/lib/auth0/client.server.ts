@@ -2,6 +2,7 @@
 // (OAuthClient): code, refresh, revocation, userinfo.
 import { createRemoteJWKSet, importPKCS8 } from 'jose'
 import * as oauth from 'oauth4webapi'
+import { withDPoPNonceRetry } from './dpop.server'
 import { AuthError, AuthErrorCode, ConfigurationError, safeErrorCode } from './errors'
 import type { ClientAssertionSigningAlg } from './options'
 import { isLoopbackHost } from './origins'
@@ -209,8 +210,17 @@ export class OAuthClient {
     }
   }
 
-  /** Validates the authorization response (state, error, iss) and redeems the code. */
-  async exchangeCode(parameters: URLSearchParams, transaction: LoginTransaction): Promise<TokenSet> {
+  /** The client metadata without our clock skew (DPoP proofs are judged by the server's clock). */
+  get metadata(): oauth.Client {
+    return this.client
+  }
+
+  /** Validates the authorization response (state, error, iss) and redeems the code (with a DPoP proof if given). */
+  async exchangeCode(
+    parameters: URLSearchParams,
+    transaction: LoginTransaction,
+    dpop?: oauth.DPoPHandle,
+  ): Promise<TokenSet> {
     const as = await this.issuer.authorizationServer()
     let callbackParameters: URLSearchParams
     for (const name of new Set(parameters.keys())) {
@@ -227,7 +237,7 @@ export class OAuthClient {
       throw new AuthError(AuthErrorCode.invalidRequest, 'Malformed authorization response', { cause: error })
     }
     const auth = await this.clientAuth()
-    return this.tokenRequest(async () => {
+    return this.tokenRequest(dpop, async () => {
       const response = await oauth.authorizationCodeGrantRequest(
         as,
         this.client,
@@ -235,7 +245,7 @@ export class OAuthClient {
         callbackParameters,
         transaction.redirectUri,
         transaction.codeVerifier,
-        this.issuer.httpOptions(),
+        { ...this.issuer.httpOptions(), DPoP: dpop },
       )
       return oauth.processAuthorizationCodeResponse(as, this.clientNow(), response, {
         expectedNonce: transaction.nonce,
@@ -245,22 +255,36 @@ export class OAuthClient {
     })
   }
 
-  async refresh(refreshToken: string, parameters?: Record<string, string>): Promise<TokenSet> {
+  async refresh(
+    refreshToken: string,
+    parameters?: Record<string, string>,
+    dpop?: oauth.DPoPHandle,
+  ): Promise<TokenSet> {
     const as = await this.issuer.authorizationServer()
     const auth = await this.clientAuth()
-    return this.tokenRequest(async () => {
+    return this.tokenRequest(dpop, async () => {
       const response = await oauth.refreshTokenGrantRequest(as, this.client, auth, refreshToken, {
         ...this.issuer.httpOptions(),
         additionalParameters: parameters,
+        DPoP: dpop,
       })
       return oauth.processRefreshTokenResponse(as, this.clientNow(), response)
     })
   }
 
-  async userInfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
+  async userInfo(
+    accessToken: string,
+    expectedSubject: string,
+    dpop?: oauth.DPoPHandle,
+  ): Promise<Record<string, unknown>> {
     const as = await this.issuer.authorizationServer()
-    const response = await oauth.userInfoRequest(as, this.client, accessToken, this.issuer.httpOptions())
-    return { ...(await oauth.processUserInfoResponse(as, this.clientNow(), expectedSubject, response)) }
+    return withDPoPNonceRetry(dpop, async () => {
+      const response = await oauth.userInfoRequest(as, this.client, accessToken, {
+        ...this.issuer.httpOptions(),
+        DPoP: dpop,
+      })
+      return { ...(await oauth.processUserInfoResponse(as, this.clientNow(), expectedSubject, response)) }
+    })
   }
 
   /** Best effort: logout must finish even when Auth0 is unreachable. */
@@ -278,9 +302,15 @@ export class OAuthClient {
     }
   }
 
-  private async tokenRequest(run: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
+  private async tokenRequest(
+    dpop: oauth.DPoPHandle | undefined,
+    run: () => Promise<oauth.TokenEndpointResponse>,
+  ): Promise<TokenSet> {
     try {
-      const response = await run()
+      const response = await withDPoPNonceRetry(dpop, run)
+      // RFC 9449 §5: asked for a bound token, a Bearer one is a downgrade (a tenant without DPoP, or an attacker).
+      if (dpop && response.token_type !== 'dpop')
+        throw new AuthError(AuthErrorCode.tokenExchangeFailed, 'Auth0 did not bind the access token (DPoP)')
       return { response, idTokenClaims: oauth.getValidatedIdTokenClaims(response) }
     } catch (error) {
       throw classifyTokenError(error)
@@ -305,7 +335,8 @@ const idTokenChecks = new Set<string>([
 function classifyTokenError(error: unknown): AuthError {
   if (error instanceof AuthError) return error
   if (error instanceof oauth.ResponseBodyError) {
-    if (error.status >= 500)
+    // A second use_dpop_nonce, after a proof with the nonce it gave: the server is broken, not the grant.
+    if (error.status >= 500 || error.error === 'use_dpop_nonce')
       return new AuthError(AuthErrorCode.auth0Down, 'Auth0 token endpoint failed', { cause: error })
     return new AuthError(safeErrorCode(error.error), 'Auth0 rejected the token request', { cause: error })
   }

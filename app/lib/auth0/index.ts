@@ -48,3 +48,4 @@ export {
   type BrowserSessionStorageOptions,
   type ChunkedSessionStorage,
 } from './cookie-session.server'
+export { DPoPRequestError } from './dpop.server'

@@ -1,6 +1,7 @@
 import { redirect } from '@remix-run/node'
 import * as oauth from 'oauth4webapi'
 import { credentialsFrom, type OAuthClient, type TokenSet } from './client.server'
+import type { DPoPKeys } from './dpop.server'
 import { AuthError, AuthErrorCode, safeErrorCode } from './errors'
 import { defaultAbsoluteSessionLifetimeSeconds, type AuthorizeOptions, type ClientDetails } from './options'
 import { safeRedirect } from './origins'
@@ -17,6 +18,8 @@ interface LoginFlowOptions {
   callbackURL: string
   absoluteSessionLifetimeSeconds?: number
   refreshTokenLifetimeSeconds?: number
+  /** `useDPoP`: each login gets its own key pair, made before the code exchange. */
+  dpop?: DPoPKeys
   /** The authenticator's clock (`Auth0RemixServerOptions.now`). */
   now: () => number
 }
@@ -124,8 +127,10 @@ export class LoginFlow {
       // Only a transaction of ours (its state matched) can say where a failed switch goes back to.
       if (transaction.organizationSwitch && transaction.organization)
         organizationSwitch = { organization: transaction.organization, returnTo: transaction.returnTo }
-      const tokens = await this.options.client.exchangeCode(parameters, transaction)
+      const key = await this.options.dpop?.create()
+      const tokens = await this.options.client.exchangeCode(parameters, transaction, key?.handle)
       const session = await this.sessionFromTokens(tokens, transaction)
+      if (key) session.dpopKey = key.sealed
       const user = userFromClaims(session.claims)
       return { session, user, returnTo: transaction.returnTo, setCookies, organizationSwitch }
     } catch (error) {

@@ -107,6 +107,12 @@ export interface Auth0RemixServerOptions {
   revokeRefreshTokenOnLogout?: boolean
   /** Log out through OIDC RP-initiated logout (`/oidc/logout` + id_token_hint) instead of `/v2/logout`. */
   useOidcLogout?: boolean
+  /**
+   * DPoP (RFC 9449): access tokens bound to a key pair made for each session, with a proof on every token,
+   * refresh, userinfo, revocation and `fetchWithAccessToken` call. Needs `SessionStrategy.Server` (the private key
+   * lives sealed in the session row, never in a cookie). Default false.
+   */
+  useDPoP?: boolean
   /** How long another process may hold a refresh lease, and how long a waiting request waits (ms). */
   refreshLease?: { ttlMs?: number; waitMs?: number }
   /** Where warnings go (never with a token or secret in them). Default `console`. */

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import type * as oauth from 'oauth4webapi'
 import { credentialsFrom, type OAuthClient, type TokenSet } from './client.server'
+import type { DPoPKeys } from './dpop.server'
 import { AuthError, AuthErrorCode, type Warn } from './errors'
 import type { AuthSession, LoadedSession, SessionManager } from './session.server'
 import { isRefreshLeaseStore } from './store'
@@ -29,6 +31,8 @@ interface RefresherOptions {
   /** The app's `credentialsCallback`, told of every refresh. */
   credentialsCallback?: (credentials: Credentials, user: UserProfile) => unknown
   warn: Warn
+  /** `useDPoP`: refreshes carry a proof of the session's key (the nonce retry stays inside the one grant). */
+  dpop?: DPoPKeys
   leaseTtlMs: number
   leaseWaitMs: number
   /** `refreshTokenRotationEnabled`: what the tenant is said to do, checked against its first refresh answer. */
@@ -70,7 +74,8 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: 'refresh',
       done: (auth) => !due(auth),
-      run: (auth) => this.options.client.refresh(requireRefreshToken(auth)),
+      run: async (auth) =>
+        this.options.client.refresh(requireRefreshToken(auth), undefined, await this.dpop(auth)),
       apply: (auth, tokens) => this.applyRefresh(auth, tokens),
     })
   }
@@ -80,7 +85,8 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: 'force',
       done: (auth) => auth.credentials.lastRefreshed > since,
-      run: (auth) => this.options.client.refresh(requireRefreshToken(auth)),
+      run: async (auth) =>
+        this.options.client.refresh(requireRefreshToken(auth), undefined, await this.dpop(auth)),
       apply: (auth, tokens) => this.applyRefresh(auth, tokens),
     })
   }
@@ -96,8 +102,12 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: `audience ${audience} ${scope ?? ''}`,
       done: fresh,
-      run: (auth) =>
-        this.options.client.refresh(requireRefreshToken(auth), scope ? { audience, scope } : { audience }),
+      run: async (auth) =>
+        this.options.client.refresh(
+          requireRefreshToken(auth),
+          scope ? { audience, scope } : { audience },
+          await this.dpop(auth),
+        ),
       apply: async (auth, tokens) => ({
         ...auth,
         credentials: {
@@ -115,6 +125,13 @@ export class TokenRefresher {
         },
       }),
     })
+  }
+
+  /** The session's DPoP handle; a session without a key cannot get bound tokens and must log in again. */
+  private async dpop(auth: AuthSession): Promise<oauth.DPoPHandle | undefined> {
+    if (!this.options.dpop) return undefined
+    if (!auth.dpopKey) throw new AuthError(AuthErrorCode.sessionExpired, 'The session has no DPoP key')
+    return this.options.dpop.handle(auth.dpopKey)
   }
 
   private perform(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {

@@ -83,6 +83,8 @@ export interface AuthSession {
   expiresAt: number
   /** When the tokens were last refreshed; absent until the first refresh. */
   refreshedAt?: number
+  /** `useDPoP`: the session's DPoP key pair, sealed with the library's secrets (never in a cookie). */
+  dpopKey?: string
   /** Access tokens for other audiences, obtained with the refresh token. */
   audiences?: Record<string, { accessToken: string; expiresAt: number; obtainedAt: number; scope?: string }>
 }
