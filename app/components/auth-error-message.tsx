@@ -97,6 +97,12 @@ const copy: Record<string, AuthErrorCopy> = {
     action: signInAgain,
     tone: 'info',
   },
+  configuration_error: {
+    title: 'Sign-in is not set up correctly',
+    text: "This app's sign-in settings don't match its sign-in service, so we stopped before sending you there. Please tell the site's team.",
+    action: tryAgain,
+    tone: 'error',
+  },
   unknown_error: {
     title: 'Something went wrong',
     text: "We couldn't sign you in this time. Please try again.",
