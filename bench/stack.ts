@@ -37,6 +37,8 @@ export interface BenchApp {
   publicOrigin: string
   /** Where this instance listens, by IP so load generators skip name resolution. */
   origin: string
+  /** Everything the process printed: what a failed check shows. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -71,7 +73,7 @@ export async function startBenchApp(options: AppOptions): Promise<BenchApp> {
     loopbackOnly: true,
     nodeArgs: profilingArgs(),
   })
-  return { publicOrigin, origin: app.origin, stop: app.stop }
+  return { publicOrigin, origin: app.origin, output: app.output, stop: app.stop }
 }
 
 export interface BenchEmulatorOptions {
