@@ -5,6 +5,10 @@ declare module 'autocannon' {
     connections?: number
     duration?: number
     headers?: Record<string, string>
+    method?: string
+    body?: string
+    /** A falsy answer counts the response in `mismatches`. */
+    verifyBody?: (body: string) => boolean
   }
 
   export interface Histogram {
@@ -19,6 +23,7 @@ declare module 'autocannon' {
     errors: number
     timeouts: number
     non2xx: number
+    mismatches?: number
     '2xx': number
     latency: Histogram
     requests: Histogram

@@ -19,6 +19,10 @@ export interface LoadResult {
 export interface Page {
   url: string
   cookie?: string
+  /** A form post instead of a GET (e.g. the dashboard's "Call the API"). */
+  post?: { body: string; headers: Record<string, string> }
+  /** A 200 whose body lacks this text counts as a failure (an action answers 200 with its error in the page). */
+  expectText?: string
 }
 
 export async function load(page: Page, connections: number, durationSeconds: number): Promise<LoadResult> {
@@ -26,14 +30,16 @@ export async function load(page: Page, connections: number, durationSeconds: num
     url: page.url,
     connections,
     duration: durationSeconds,
-    headers: page.cookie ? { cookie: page.cookie } : {},
+    headers: { ...(page.cookie ? { cookie: page.cookie } : {}), ...page.post?.headers },
+    ...(page.post ? { method: 'POST', body: page.post.body } : {}),
+    ...(page.expectText ? { verifyBody: (body: string) => body.includes(page.expectText!) } : {}),
   })
   return {
     requestsPerSecond: result.requests.total / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     requests: result.requests.total,
-    failures: result.errors + result.timeouts + result.non2xx,
+    failures: result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0),
   }
 }
 

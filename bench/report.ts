@@ -1,12 +1,33 @@
 import type { ShippedJs } from './client-js'
 import type { Comparison, LoadSettings } from './load'
-import type { StormResult } from './storm'
+import { nonceChallenges, successfulRefreshGrants, type StormResult } from './storm'
 
 export interface OverheadRow {
   label: string
   comparison: Comparison
   /** IdP calls per authenticated request during the measured runs. */
   idpCallsPerRequest?: number
+}
+
+export interface StormRow {
+  label: string
+  result: StormResult
+}
+
+/** "Call the API" with AUTH0_USE_DPOP=true (`comparison.auth`) against the same with Bearer (`comparison.bare`). */
+export interface DpopApiRow {
+  label: string
+  comparison: Comparison
+  /** Every IdP call while each stack was under load (tokens are cached in the session: 0 expected). */
+  idpCalls: { dpop: number; bearer: number }
+  /** Proof jtis the API recorded during the DPoP runs, warm-ups included: at least one per measured call. */
+  proofsAccepted: number
+}
+
+export interface DpopResults {
+  api: DpopApiRow[]
+  /** Storms with DPoP-bound tokens and nonces required by the emulator. */
+  storms: StormRow[]
 }
 
 export interface BenchResults {
@@ -18,6 +39,8 @@ export interface BenchResults {
   clientJs: { label: string; js: ShippedJs }[]
   growth: OverheadRow[]
   pageBytes: Record<string, number>
+  /** Section 8; absent from runs made before it existed. */
+  dpop?: DpopResults
   elapsedSeconds: number
 }
 
@@ -71,6 +94,68 @@ function sessionStoreTable(figures: Record<string, number>): string[] {
     `In-memory baseline (median / p99 ms): read ${baseline('read')}, write ${baseline('write')}.`,
   )
   return lines
+}
+
+function dpopApiTable(rows: DpopApiRow[]): string[] {
+  return [
+    '| scenario | DPoP req/s | Bearer req/s | ratio | DPoP p50 / p99 ms | Bearer p50 / p99 ms | failures | IdP calls (DPoP / Bearer) | proofs accepted / measured DPoP calls |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
+    ...rows.map(({ label, comparison: c, idpCalls, proofsAccepted }) =>
+      [
+        '',
+        label,
+        fixed(c.auth.requestsPerSecond, 0),
+        fixed(c.bare.requestsPerSecond, 0),
+        fixed(c.ratio),
+        `${c.auth.latencyP50Ms} / ${c.auth.latencyP99Ms}`,
+        `${c.bare.latencyP50Ms} / ${c.bare.latencyP99Ms}`,
+        c.auth.failures + c.bare.failures,
+        `${idpCalls.dpop} / ${idpCalls.bearer}`,
+        `${proofsAccepted} / ${c.auth.requests}`,
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    ),
+  ]
+}
+
+function dpopStormTable(storms: StormRow[]): string[] {
+  return [
+    '| scenario | storms × requests | refresh grants per storm | nonce challenges per storm | `/oauth/token` calls per storm | failed requests | p99 ms | target |',
+    '| --- | --: | --- | --- | --- | --: | --: | --- |',
+    ...storms.map(({ label, result }) => {
+      const grants = result.grants.map(successfulRefreshGrants)
+      const met = grants.every((count) => count === 1) && result.failures === 0
+      return `| ${label} | ${result.tokenCalls.length} × ${result.requests / result.tokenCalls.length} | ${grants.join(', ')} | ${result.grants.map(nonceChallenges).join(', ')} | ${result.tokenCalls.join(', ')} | ${result.failures} | ${fixed(result.latencyP99Ms, 1)} | 1 grant, 0 failures: ${verdict(met)} |`
+    }),
+  ]
+}
+
+/** Section 8 alone, for BENCH_ONLY=dpop. */
+export function renderDpopSection(dpop: DpopResults): string {
+  return dpopSection(dpop).join('\n')
+}
+
+function dpopSection(dpop: DpopResults): string[] {
+  return [
+    '## 8. DPoP',
+    '',
+    'The dashboard\'s "Call the API" (`POST /dashboard`, `intent=call-api`): the app takes the session\'s token for',
+    'the example API and calls `/api/protected` on itself. With `AUTH0_USE_DPOP=true` the token is DPoP-bound (the',
+    "emulator's client requires it), the app signs a proof with the session's key and the API verifies it and",
+    'records its jti in the database; without, a Bearer token and a JWT check. Two stacks side by side, rounds',
+    "alternated; a response without the API's answer counts as a failure. Ratio = DPoP req/s ÷ Bearer req/s.",
+    '',
+    ...dpopApiTable(dpop.api),
+    '',
+    'Refresh storms as in 3–4 with `AUTH0_USE_DPOP=true` and the emulator requiring a DPoP nonce on every proof.',
+    'A challenged token request (`use_dpop_nonce`) is retried with the nonce; the emulator counts it apart, so',
+    'refresh grants = `refresh_token` requests − challenges.',
+    '',
+    ...dpopStormTable(dpop.storms),
+    '',
+  ]
 }
 
 /** The report the README links to: every figure, its target, and what was measured. */
@@ -158,6 +243,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...overheadTable(results.growth),
     '',
+    ...(results.dpop ? dpopSection(results.dpop) : []),
   ].join('\n')
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (after `npm run build:test`): measures what auth costs the built stack, as ratios against
  * itself, prints every figure as `name: value` and writes bench/results/latest.md and latest.svg. BENCH_DURATION
- * (seconds per measured run, default 5) and BENCH_ROUNDS (default 2) trade time for stability.
+ * (seconds per measured run, default 5) and BENCH_ROUNDS (default 2) trade time for stability. BENCH_ONLY=dpop
+ * runs section 8 alone and prints it, writing nothing to bench/results/ (latest.md is always a full run).
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -11,9 +12,17 @@ import type { AppBrowser } from '../test/support/browser'
 import { createTestDatabase, type Engine, type TestDatabase } from '../test/sessions/databases'
 import { startTestPostgres } from '../test/support/postgres'
 import { shippedJs } from './client-js'
+import { measureDpop } from './dpop'
 import { insertFillerSessions } from './filler'
 import { compare, load, type LoadSettings, type Page } from './load'
-import { renderMarkdown, renderSvg, type BenchResults, type OverheadRow } from './report'
+import {
+  renderDpopSection,
+  renderMarkdown,
+  renderSvg,
+  type BenchResults,
+  type DpopResults,
+  type OverheadRow,
+} from './report'
 import { measureSessionStore } from './session-store'
 import {
   freePort,
@@ -22,6 +31,7 @@ import {
   startBenchApp,
   startBenchEmulator,
   type BenchApp,
+  type BenchEmulatorOptions,
   type BuildSnapshot,
 } from './stack'
 import { refreshStorms, type StormOptions } from './storm'
@@ -29,6 +39,9 @@ import { refreshStorms, type StormOptions } from './storm'
 const STORM_TOKEN_TTL_SECONDS = 4
 const STORM_CONCURRENCY = 50
 const STORMS = 3
+
+const ONLY = process.env.BENCH_ONLY
+if (ONLY !== undefined && ONLY !== 'dpop') throw new Error(`BENCH_ONLY=${ONLY}: only "dpop" is supported`)
 
 const settings: LoadSettings = {
   connections: 10,
@@ -197,6 +210,8 @@ async function main(): Promise<BenchResults> {
   const sessionStore = await measureSessionStore()
   for (const [name, ms] of Object.entries(sessionStore)) figure(name, ms)
 
+  const dpop = await dpopSection(build)
+
   return {
     machine: [
       `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
@@ -213,21 +228,53 @@ async function main(): Promise<BenchResults> {
     clientJs,
     growth,
     pageBytes: pages,
+    dpop,
     elapsedSeconds: (performance.now() - started) / 1000,
   }
+}
+
+function dpopSection(build: BuildSnapshot): Promise<DpopResults> {
+  const storm = {
+    concurrency: STORM_CONCURRENCY,
+    storms: STORMS,
+    accessTokenTtlSeconds: STORM_TOKEN_TTL_SECONDS,
+  }
+  return measureDpop({
+    build,
+    settings,
+    later,
+    figure,
+    storm,
+    clusterStorm: (emulator, env) => clusterStorm(build, storm, emulator, env),
+  })
+}
+
+/** BENCH_ONLY=dpop: section 8 on its own, printed (its figures also go to stdout as `name: value`). */
+async function onlyDpop(): Promise<void> {
+  const build = await snapshotBuild()
+  later(() => build.remove())
+  const postgres = await startTestPostgres()
+  process.env.TEST_POSTGRES_URL = postgres.url
+  later(() => postgres.stop())
+  const loadAtStart = loadavg()[0]!
+  const dpop = await dpopSection(build)
+  console.log(`\n${renderDpopSection(dpop)}`)
+  console.log(`1-min load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`)
 }
 
 /** Two app processes on one PostgreSQL database behind one public origin; requests alternate between them. */
 async function clusterStorm(
   build: BuildSnapshot,
   options: Pick<StormOptions, 'concurrency' | 'storms' | 'accessTokenTtlSeconds'>,
+  emulator: BenchEmulatorOptions = {},
+  env: Record<string, string> = {},
 ) {
   const database = await createTestDatabase('postgresql')
   later(() => database.drop())
   const publicPort = await freePort()
-  const idp = await startBenchEmulator(publicPort)
+  const idp = await startBenchEmulator(publicPort, undefined, emulator)
   later(() => idp.close())
-  const common = { build, databaseUrl: database.url, auth0Origin: idp.origin, publicPort }
+  const common = { build, databaseUrl: database.url, auth0Origin: idp.origin, publicPort, env }
   const apps = await Promise.all([
     startBenchApp(common),
     startBenchApp({ ...common, port: await freePort() }),
@@ -244,6 +291,13 @@ async function clusterStorm(
 
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)))
 try {
+  if (ONLY === 'dpop') await onlyDpop()
+  else await fullRun()
+} finally {
+  await cleanUp()
+}
+
+async function fullRun() {
   const results = await main()
   const dir = path.join(import.meta.dirname, 'results')
   await mkdir(dir, { recursive: true })
@@ -252,6 +306,4 @@ try {
   await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
   figure('elapsed_seconds', results.elapsedSeconds)
   console.log(`Wrote ${path.relative(process.cwd(), path.join(dir, 'latest.md'))} and latest.svg`)
-} finally {
-  await cleanUp()
 }

@@ -2,7 +2,12 @@ import { cp, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startEmulator, type EmulatorTtl, type RunningEmulator } from '../dev/auth0-emulator/server'
+import {
+  startEmulator,
+  type DPoPSettings,
+  type EmulatorTtl,
+  type RunningEmulator,
+} from '../dev/auth0-emulator/server'
 import { freePort, httpLogin, startApp, testBuild, testClient } from '../test/support/app-server'
 import { AppBrowser, location } from '../test/support/browser'
 
@@ -32,6 +37,8 @@ export interface BenchApp {
   publicOrigin: string
   /** Where this instance listens, by IP so load generators skip name resolution. */
   origin: string
+  /** Everything the process printed: what a failed check shows. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -66,11 +73,23 @@ export async function startBenchApp(options: AppOptions): Promise<BenchApp> {
     loopbackOnly: true,
     nodeArgs: profilingArgs(),
   })
-  return { publicOrigin, origin: app.origin, stop: app.stop }
+  return { publicOrigin, origin: app.origin, output: app.output, stop: app.stop }
+}
+
+export interface BenchEmulatorOptions {
+  /** Registers the example API (`<public origin>/api`), which the dashboard's "Call the API" asks a token for. */
+  api?: boolean
+  dpop?: Partial<DPoPSettings>
+  /** The client's token requests must carry a DPoP proof: a run that silently fell back to Bearer fails. */
+  dpopBoundAccessTokens?: boolean
 }
 
 /** An emulator that accepts the test client's callback on `publicPort`. */
-export function startBenchEmulator(publicPort: number, ttl?: Partial<EmulatorTtl>): Promise<RunningEmulator> {
+export function startBenchEmulator(
+  publicPort: number,
+  ttl?: Partial<EmulatorTtl>,
+  options: BenchEmulatorOptions = {},
+): Promise<RunningEmulator> {
   const origin = `http://localhost:${publicPort}`
   return startEmulator({
     port: 0,
@@ -81,8 +100,11 @@ export function startBenchEmulator(publicPort: number, ttl?: Partial<EmulatorTtl
         ...testClient,
         redirectUris: [`${origin}/auth/callback`],
         logoutUrls: [origin, `${origin}/`],
+        ...(options.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
       },
     ],
+    ...(options.api ? { apis: [{ identifier: `${origin}/api`, scopes: ['read:profile'] }] } : {}),
+    ...(options.dpop ? { dpop: options.dpop } : {}),
   })
 }
 

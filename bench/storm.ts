@@ -5,6 +5,8 @@ import type { BenchApp } from './stack'
 export interface StormResult {
   /** `/oauth/token` calls per storm, one entry per storm. */
   tokenCalls: number[]
+  /** The emulator's grant counters per storm (`refresh_token`, `refresh_token:use_dpop_nonce`, …). */
+  grants: Record<string, number>[]
   failures: number
   latencyP99Ms: number
   requests: number
@@ -33,6 +35,7 @@ export async function refreshStorms(options: StormOptions): Promise<StormResult>
   const { apps, idp, concurrency, accessTokenTtlSeconds } = options
   const latencies: number[] = []
   const tokenCalls: number[] = []
+  const grants: Record<string, number>[] = []
   let failures = 0
   for (let storm = 0; storm < options.storms; storm++) {
     await idp.setTtl({ accessToken: accessTokenTtlSeconds })
@@ -54,12 +57,30 @@ export async function refreshStorms(options: StormOptions): Promise<StormResult>
       }),
     )
     failures += responses.filter((response) => response.status !== 200).length
-    tokenCalls.push((await idp.counters()).endpoints['/oauth/token'] ?? 0)
+    const counters = await idp.counters()
+    tokenCalls.push(counters.endpoints['/oauth/token'] ?? 0)
+    grants.push(counters.grants)
   }
   latencies.sort((a, b) => a - b)
-  return { tokenCalls, failures, latencyP99Ms: percentile(latencies, 0.99), requests: latencies.length }
+  return {
+    tokenCalls,
+    grants,
+    failures,
+    latencyP99Ms: percentile(latencies, 0.99),
+    requests: latencies.length,
+  }
 }
 
 export function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!
+}
+
+/** Refresh grants answered with tokens: the emulator also counts a request it challenged for a DPoP nonce. */
+export function successfulRefreshGrants(grants: Record<string, number>): number {
+  return (grants.refresh_token ?? 0) - nonceChallenges(grants)
+}
+
+/** Refresh requests answered `use_dpop_nonce` (RFC 9449 §8), counted apart by the emulator. */
+export function nonceChallenges(grants: Record<string, number>): number {
+  return grants['refresh_token:use_dpop_nonce'] ?? 0
 }
