@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AppBrowser, location, responseOf } from '../support/browser'
 import { login, startHarness, type Harness } from '../support/auth-harness'
 
@@ -99,5 +99,35 @@ describe('refresh', () => {
     const redirect = await responseOf(() => harness.auth.getUser(browser.request('/dashboard')))
     expect(location(redirect).searchParams.get('error')).toBe('refresh_failed')
     await harness.emulator.control.clearFaults()
+  })
+
+  it('reads the session once for all the loaders of one request (context), once each without it', async () => {
+    const browser = await loggedIn()
+    const reads = vi.spyOn(harness.storage, 'getSession')
+    try {
+      const context = {}
+      await Promise.all(
+        Array.from({ length: 5 }, () => harness.auth.getUser(browser.request('/dashboard'), context)),
+      )
+      expect(reads).toHaveBeenCalledTimes(1)
+      await Promise.all(Array.from({ length: 5 }, () => harness.auth.getUser(browser.request('/dashboard'))))
+      expect(reads).toHaveBeenCalledTimes(6)
+    } finally {
+      reads.mockRestore()
+    }
+  })
+
+  it('tells every concurrent request of a refused refresh the same reason: one refresh call, all refresh_failed', async () => {
+    const browser = await loggedIn()
+    const info = await harness.auth.getSessionInfo(browser.request('/'))
+    await harness.emulator.control.revokeRefreshTokens(info.user.id)
+    untilExpired()
+    const redirects = await Promise.all(
+      Array.from({ length: 20 }, () => responseOf(() => harness.auth.getUser(browser.request('/dashboard')))),
+    )
+    expect(await refreshCalls()).toBe(1)
+    expect(redirects.map((redirect) => location(redirect).searchParams.get('error'))).toEqual(
+      Array(20).fill('refresh_failed'),
+    )
   })
 })

@@ -8,7 +8,6 @@ import { isRefreshLeaseStore } from './store'
 import type { TokenVerifier } from './tokens.server'
 import { claimsToKeep, userFromClaims, type Credentials, type UserProfile } from './session.server'
 
-/** The result of a token operation on a session; every request that waited for it gets the same. */
 /** How long the Browser strategy remembers an outcome for requests still carrying the cookie it replaced. */
 const recentMs = 60_000
 
@@ -16,6 +15,7 @@ const recentMs = 60_000
 const saveMarginMs = 3000
 const saveBackoffMs = (attempt: number) => Math.min(100 * 2 ** attempt, 1000)
 
+/** The result of a token operation on a session; every request that waited for it gets the same. */
 interface RefreshOutcome {
   auth: AuthSession | null
   /** Why the user was removed from the session. */
@@ -53,13 +53,20 @@ interface Operation {
 }
 
 /**
- * Refresh-token work on a session, one at a time: per process (a promise chain per session) and per cluster
- * (the store's row lease). Identical concurrent work is shared (SingleFlight); each operation re-reads the session
- * under the lock and skips if another request already did it, so a rotated refresh token is never replayed.
+ * Refresh-token work on a session, one operation at a time. Each operation re-reads the session under the lock and
+ * skips if another request already did it, so a rotated refresh token is never replayed. What each layer prevents:
+ * - per request (`RequestSessions` scope): the loaders of one page each refreshing the same cookie.
+ * - `queued` (per process): two token calls for one session at once, and the same call made twice by concurrent
+ *   requests (they share its promise).
+ * - the row lease (per cluster, `RefreshLeaseStore`): another instance refreshing the same session at the same time.
+ * - `recent` (Browser strategy, per process): a request still carrying the cookie a refresh replaced replaying its
+ *   rotated refresh token (there is no row to re-read).
+ * - the row version (`SessionConflictError`, in `SessionManager.saveAuth`): a refresh's write losing an app write made
+ *   meanwhile, or bringing back a session that was logged out meanwhile.
  */
 export class TokenRefresher {
-  private readonly flights = new SingleFlight<RefreshOutcome>()
-  private readonly locks = new Map<string, Promise<unknown>>()
+  /** Per session: the operations queued or running, oldest first; each starts when the one before it settles. */
+  private readonly queued = new Map<string, { name: string; outcome: Promise<RefreshOutcome> }[]>()
   /** Browser strategy: the newest outcome by the refresh token it started from (see `performInCookie`). */
   private readonly recent = new Map<string, { outcome: RefreshOutcome; at: number }>()
 
@@ -137,9 +144,8 @@ export class TokenRefresher {
   private perform(request: Request, loaded: LoadedSession, operation: Operation): Promise<RefreshOutcome> {
     const id = loaded.id
     if (!id) return this.performInCookie(request, loaded, operation)
-    const key = `session:${id}`
-    return this.flights.run(`${key}|${operation.name}`, () =>
-      this.serialised(key, () => this.underLease(request, { ...loaded, id }, operation)),
+    return this.inTurn(`session:${id}`, operation.name, () =>
+      this.underLease(request, { ...loaded, id }, operation),
     )
   }
 
@@ -158,17 +164,15 @@ export class TokenRefresher {
     const cookieAuth = loaded.auth!
     // Stable across refreshes (a rotated token changes the hash), so one login's operations never overlap.
     const key = `login:${cookieAuth.sub}|${cookieAuth.sid ?? ''}|${cookieAuth.authenticatedAt}`
-    return this.flights.run(`${key}|${operation.name}`, () =>
-      this.serialised(key, async () => {
-        const known = this.newest(cookieAuth)
-        // A refresh of this session was refused moments ago: it is over, do not ask Auth0 again.
-        if (!known.auth) return known.outcome!
-        if (operation.done(known.auth)) return { auth: known.auth, setCookies: known.outcome?.setCookies }
-        const outcome = await this.execute(request, { ...loaded, auth: known.auth }, operation)
-        this.cacheOutcomeFor([cookieAuth, known.auth], outcome)
-        return outcome
-      }),
-    )
+    return this.inTurn(key, operation.name, async () => {
+      const known = this.newest(cookieAuth)
+      // A refresh of this session was refused moments ago: it is over, do not ask Auth0 again.
+      if (!known.auth) return known.outcome!
+      if (operation.done(known.auth)) return { auth: known.auth, setCookies: known.outcome?.setCookies }
+      const outcome = await this.execute(request, { ...loaded, auth: known.auth }, operation)
+      this.cacheOutcomeFor([cookieAuth, known.auth], outcome)
+      return outcome
+    })
   }
 
   /** The newest session this process derived from the cookie's refresh token (following rotations). */
@@ -185,16 +189,24 @@ export class TokenRefresher {
     return current
   }
 
-  /** Token calls for one session never overlap in this process. */
-  private async serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const current = previous.catch(() => undefined).then(task)
-    this.locks.set(key, current)
-    try {
-      return await current
-    } finally {
-      if (this.locks.get(key) === current) this.locks.delete(key)
+  /**
+   * Runs `task` once the session's earlier operations have settled, so token calls for one session never overlap in
+   * this process; a caller asking for an operation of the same name that is already queued shares its outcome.
+   */
+  private inTurn(key: string, name: string, task: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    const queue = this.queued.get(key) ?? []
+    const same = queue.find((entry) => entry.name === name)
+    if (same) return same.outcome
+    const previous = queue.at(-1)?.outcome.catch(() => undefined) ?? Promise.resolve()
+    const entry = { name, outcome: previous.then(task) }
+    queue.push(entry)
+    this.queued.set(key, queue)
+    const settled = () => {
+      queue.splice(queue.indexOf(entry), 1)
+      if (!queue.length && this.queued.get(key) === queue) this.queued.delete(key)
     }
+    entry.outcome.then(settled, settled)
+    return entry.outcome
   }
 
   private async underLease(
@@ -353,19 +365,6 @@ function requireRefreshToken(auth: AuthSession): string {
 function tokenHash(auth: AuthSession): string {
   const token = auth.credentials.refreshToken ?? auth.credentials.accessToken
   return createHash('sha256').update(token).digest('base64url')
-}
-
-/** Runs at most one `task` per key at a time in this process; concurrent callers share its promise. */
-class SingleFlight<T> {
-  private readonly running = new Map<string, Promise<T>>()
-
-  run(key: string, task: () => Promise<T>): Promise<T> {
-    const existing = this.running.get(key)
-    if (existing) return existing
-    const promise = task().finally(() => this.running.delete(key))
-    this.running.set(key, promise)
-    return promise
-  }
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
