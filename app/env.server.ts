@@ -201,10 +201,7 @@ function envSchema(mode: Mode, allowEmulator: boolean) {
       DATABASE_URL: databaseUrl(mode),
       DATABASE_POOL_SIZE: poolSize,
       PORT: port,
-      AUTH0_USE_DPOP: z
-        .enum(['true', 'false'], { error: 'must be true or false' })
-        .default('false')
-        .transform((value) => value === 'true'),
+      AUTH0_USE_DPOP: trueOrFalse,
     })
     .superRefine((value, ctx) => {
       // The DPoP private key lives in the server-side session row; a cookie session would have to carry it.

@@ -81,8 +81,7 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: 'refresh',
       done: (auth) => !due(auth),
-      run: async (auth) =>
-        this.options.client.refresh(requireRefreshToken(auth), undefined, await this.dpop(auth)),
+      run: (auth) => this.grant(auth),
       apply: (auth, tokens) => this.applyRefresh(auth, tokens),
     })
   }
@@ -92,8 +91,7 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: 'force',
       done: (auth) => auth.credentials.lastRefreshed > since,
-      run: async (auth) =>
-        this.options.client.refresh(requireRefreshToken(auth), undefined, await this.dpop(auth)),
+      run: (auth) => this.grant(auth),
       apply: (auth, tokens) => this.applyRefresh(auth, tokens),
     })
   }
@@ -109,12 +107,7 @@ export class TokenRefresher {
     return this.perform(request, loaded, {
       name: `audience ${audience} ${scope ?? ''}`,
       done: fresh,
-      run: async (auth) =>
-        this.options.client.refresh(
-          requireRefreshToken(auth),
-          scope ? { audience, scope } : { audience },
-          await this.dpop(auth),
-        ),
+      run: (auth) => this.grant(auth, scope ? { audience, scope } : { audience }),
       apply: async (auth, tokens) => ({
         ...auth,
         credentials: {
@@ -132,6 +125,11 @@ export class TokenRefresher {
         },
       }),
     })
+  }
+
+  /** The refresh-token grant for a session (with a proof of its DPoP key under `useDPoP`). */
+  private async grant(auth: AuthSession, parameters?: Record<string, string>): Promise<TokenSet> {
+    return this.options.client.refresh(requireRefreshToken(auth), parameters, await this.dpop(auth))
   }
 
   /** The session's DPoP handle; a session without a key cannot get bound tokens and must log in again. */
