@@ -42,20 +42,36 @@ interface ApiStack {
 
 const dpopEnv = { AUTH0_USE_DPOP: 'true' }
 
-async function startApiStack(bench: DpopBench, engine: Engine, dpop: boolean): Promise<ApiStack> {
+/** A fresh database, an emulator and one Server-strategy app on them, all stopped by the bench at the end. */
+async function startStack(
+  bench: DpopBench,
+  engine: Engine,
+  emulator: BenchEmulatorOptions,
+  env: Record<string, string>,
+): Promise<{ app: BenchApp; idp: RunningEmulator; databaseUrl: string }> {
   const database = await createTestDatabase(engine)
   bench.later(() => database.drop())
   const publicPort = await freePort()
-  const idp = await startBenchEmulator(publicPort, undefined, { api: true, dpopBoundAccessTokens: dpop })
+  const idp = await startBenchEmulator(publicPort, undefined, emulator)
   bench.later(() => idp.close())
   const app = await startBenchApp({
     build: bench.build,
     databaseUrl: database.url,
     auth0Origin: idp.origin,
     publicPort,
-    env: { SESSION_STRATEGY: 'server', ...(dpop ? dpopEnv : {}) },
+    env: { SESSION_STRATEGY: 'server', ...env },
   })
   bench.later(() => app.stop())
+  return { app, idp, databaseUrl: database.url }
+}
+
+async function startApiStack(bench: DpopBench, engine: Engine, dpop: boolean): Promise<ApiStack> {
+  const { app, idp, databaseUrl } = await startStack(
+    bench,
+    engine,
+    { api: true, dpopBoundAccessTokens: dpop },
+    dpop ? dpopEnv : {},
+  )
   const browser = await login(app)
   const page: Page = {
     url: `${app.origin}/dashboard`,
@@ -85,7 +101,7 @@ async function startApiStack(bench: DpopBench, engine: Engine, dpop: boolean): P
     throw new Error(
       `"Call the API" with DPoP ${dpop ? 'on' : 'off'}: ${first.status}, ${/api_[a-z_]+|invalid_[a-z_]+/.exec(html)?.[0] ?? 'no answer'}\n${app.output().slice(-2000)}`,
     )
-  return { app, idp, databaseUrl: database.url, page }
+  return { app, idp, databaseUrl, page }
 }
 
 async function idpCalls(idp: RunningEmulator): Promise<number> {
@@ -140,19 +156,7 @@ export async function measureDpop(bench: DpopBench): Promise<DpopResults> {
   const emulator: BenchEmulatorOptions = { dpop: { requireNonce: true }, dpopBoundAccessTokens: true }
   const storms: StormRow[] = []
   {
-    const database = await createTestDatabase('sqlite')
-    bench.later(() => database.drop())
-    const publicPort = await freePort()
-    const idp = await startBenchEmulator(publicPort, undefined, emulator)
-    bench.later(() => idp.close())
-    const app = await startBenchApp({
-      build: bench.build,
-      databaseUrl: database.url,
-      auth0Origin: idp.origin,
-      publicPort,
-      env: { SESSION_STRATEGY: 'server', ...dpopEnv },
-    })
-    bench.later(() => app.stop())
+    const { app, idp } = await startStack(bench, 'sqlite', emulator, dpopEnv)
     const warm = { url: `${app.origin}/dashboard`, cookie: (await login(app)).header() }
     if ((await load(warm, 10, 2)).failures > 0) throw new Error('Warm-up of the DPoP storm app failed')
     storms.push({
